@@ -1,0 +1,3 @@
+"""rxsafe: a clinical medication safety checker for Vietnam."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,113 @@
+"""Enumerations of the clinical domain; the protobuf enums mirror these one to one (see service.convert)."""
+
+from __future__ import annotations
+
+from enum import Enum, IntEnum
+
+
+class Severity(IntEnum):
+    """The one severity scale; every source's scale maps onto it (knowledge/SEVERITY.md).
+
+    Ordered, so ``max()`` gives the highest: when sources disagree, the highest wins.
+    """
+
+    MINOR = 1
+    MODERATE = 2
+    MAJOR = 3
+    CONTRAINDICATED = 4
+
+    @property
+    def formulary_level(self) -> int:
+        """The National Drug Formulary level (1 theo dõi … 4 nguy hiểm), see knowledge/SEVERITY.md."""
+        return int(self)
+
+
+class Verdict(str, Enum):
+    PASS = "PASS"
+    WARN = "WARN"
+    BLOCK = "BLOCK"
+
+
+class ResolutionStatus(str, Enum):
+    RESOLVED = "RESOLVED"
+    AMBIGUOUS = "AMBIGUOUS"
+    UNRESOLVED = "UNRESOLVED"
+
+
+class MatchMethod(str, Enum):
+    """How a prescription line or an allergy entry was matched to the knowledge base."""
+
+    EXACT_INN = "exact_inn"
+    VI_SPELLING = "vietnamese_spelling"
+    SYNONYM = "synonym"
+    BRAND = "brand"
+    REGISTRATION_NUMBER = "registration_number"
+    NATIONAL_CODE = "national_drug_code"
+    CLASS = "class"
+    FUZZY = "fuzzy"
+    NONE = "none"
+
+
+class ConflictKind(str, Enum):
+    ALLERGY = "ALLERGY"
+    INTERACTION = "INTERACTION"
+    DUPLICATE_THERAPY = "DUPLICATE_THERAPY"
+    DOSE = "DOSE"
+
+
+class AllergyStatus(str, Enum):
+    """Whether the allergy history is known: an empty list cannot tell "none" from "never asked"."""
+
+    NOT_RECORDED = "NOT_RECORDED"
+    NO_KNOWN_ALLERGIES = "NO_KNOWN_ALLERGIES"
+    LISTED = "LISTED"
+
+
+class Sex(str, Enum):
+    UNSPECIFIED = "UNSPECIFIED"
+    MALE = "MALE"
+    FEMALE = "FEMALE"
+    UNDETERMINED = "UNDETERMINED"
+
+
+class RecordEntryKind(str, Enum):
+    ALLERGY = "ALLERGY"
+    MEDICATION = "MEDICATION"
+
+
+class MedicationWindowStatus(str, Enum):
+    """Where a recorded medication stands relative to the check date."""
+
+    ACTIVE = "active"
+    RECENT = "recent"
+    ASSUMED_ACTIVE = "assumed active"
+    ENDED = "ended"
+    FUTURE = "future"
+
+
+class NoticeKind(str, Enum):
+    UNRESOLVED_LINE = "UNRESOLVED_LINE"
+    AMBIGUOUS_LINE = "AMBIGUOUS_LINE"
+    ALLERGY_STATUS_UNKNOWN = "ALLERGY_STATUS_UNKNOWN"
+    UNRESOLVED_ALLERGY = "UNRESOLVED_ALLERGY"
+    UNRESOLVED_MEDICATION = "UNRESOLVED_MEDICATION"
+    NOT_COVERED = "NOT_COVERED"
+    MEDICATION_WINDOW_ASSUMED = "MEDICATION_WINDOW_ASSUMED"
+
+
+class OverrideReason(str, Enum):
+    BENEFIT_OUTWEIGHS_RISK = "BENEFIT_OUTWEIGHS_RISK"
+    TOLERATED_BEFORE = "TOLERATED_BEFORE"
+    WILL_MONITOR = "WILL_MONITOR"
+    ALLERGY_HISTORY_DOUBTFUL = "ALLERGY_HISTORY_DOUBTFUL"
+    DOSE_ADJUSTED = "DOSE_ADJUSTED"
+    OTHER = "OTHER"
+
+
+class AllergenKind(str, Enum):
+    """What an allergy entry resolved to."""
+
+    INGREDIENT = "ingredient"
+    DRUG_CLASS = "drug_class"
+    NON_DRUG = "non_drug"
+    UNRESOLVED = "unresolved"

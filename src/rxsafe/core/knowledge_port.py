@@ -1,0 +1,111 @@
+"""What the checks ask of the knowledge base: a Protocol, so the core stays free of I/O and tests use fakes.
+
+``rxsafe.knowledge.loader.KnowledgeBase`` is the real implementation, over the compiled tables in
+``knowledge/``. Ingredients are keyed by their English INN in lowercase (``"amoxicillin"``); classes by a
+stable id (``"atc:J01CA"``, ``"ansm:INHIBITEURS PUISSANTS DU CYP3A4"``, ``"allergy:penicillins"``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from rxsafe.core.enums import Severity
+from rxsafe.core.models import LocalizedText
+
+
+class KnowledgeFact(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SourceRef(KnowledgeFact):
+    """One source supporting a fact: ``SourceRef(source="QĐ 5948/QĐ-BYT", reference="row 12", level="CCĐ")``."""
+
+    source: str
+    reference: str = ""
+    # The severity or grade exactly as the source states it.
+    level: str = ""
+
+
+class InteractionRule(KnowledgeFact):
+    """An interaction rule between two ingredients or classes, as compiled into knowledge/interactions.tsv."""
+
+    rule_id: str
+    # "ingredient" or "class" on each side; the concept is an INN or a class id.
+    a_kind: str
+    a: str
+    b_kind: str
+    b: str
+    severity: Severity
+    mechanism: LocalizedText = LocalizedText()
+    consequence: LocalizedText = LocalizedText()
+    management: LocalizedText = LocalizedText()
+    sources: tuple[SourceRef, ...] = ()
+    # Set when a source row is known to be damaged and awaits pharmacist review.
+    needs_review: bool = False
+
+
+class InteractionHit(KnowledgeFact):
+    """A rule that applies to a concrete ingredient pair, with how it reached the pair.
+
+    ``via`` reads like "clarithromycin is a strong CYP3A4 inhibitor (ANSM class)"; empty for pair rules.
+    """
+
+    rule: InteractionRule
+    via: str = ""
+
+
+class DrugClass(KnowledgeFact):
+    class_id: str
+    name: LocalizedText
+    # "atc", "ansm", "fda", "allergy", "crediblemeds" …
+    kind: str
+
+
+class CrossReactivity(KnowledgeFact):
+    """Whether an allergy to one beta-lactam implies a risk with another (Hutten 2025 side-chain matrix)."""
+
+    allergen: str
+    drug: str
+    cross_reactive: bool
+    basis: str = ""
+    source: SourceRef
+
+
+class Knowledge(Protocol):
+    """The questions the checks ask; every answer carries its sources."""
+
+    @property
+    def version(self) -> str:
+        """Content hash of the compiled tables; stamped on every report."""
+        ...
+
+    def interactions(self, a: str, b: str) -> Sequence[InteractionHit]:
+        """Rules that apply to the ingredient pair (order-free), pair rules and expanded class rules alike."""
+        ...
+
+    def classes_of(self, inn: str) -> Sequence[DrugClass]:
+        """Every class the ingredient belongs to (ATC groups, ANSM classes, allergy groups …)."""
+        ...
+
+    def in_class(self, inn: str, class_id: str) -> bool:
+        """Whether the ingredient is a member of the class."""
+        ...
+
+    def class_label(self, class_id: str) -> LocalizedText:
+        """A readable name of the class, in Vietnamese and English where known."""
+        ...
+
+    def cross_reactivity(self, allergen: str, drug: str) -> CrossReactivity | None:
+        """The side-chain matrix's answer for two beta-lactams, or None when the matrix does not cover them."""
+        ...
+
+    def therapeutic_groups(self, inn: str) -> Sequence[str]:
+        """ATC level-4 groups (chemical subgroup, e.g. ``atc:C09AA``) the ingredient is in: duplicate therapy."""
+        ...
+
+    def vi_name(self, inn: str) -> str:
+        """The Vietnamese spelling of the ingredient, or "" when none is known."""
+        ...

@@ -1,0 +1,1 @@
+"""The patient record store (behind a Protocol; DuckDB by default) and the demo seed."""

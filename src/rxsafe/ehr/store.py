@@ -1,0 +1,55 @@
+"""The record store's contract. DuckDB is the embedded default (``rxsafe.ehr.duckdb_store``)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from rxsafe.core.models import CommitResult, Override, PatientRecord, StoredCheck
+
+
+class RecordStore(Protocol):
+    """Patients, their allergies and medications, checks and committed prescriptions, one version per patient.
+
+    Every method is synchronous and may block: the service calls them off the event loop.
+    Errors: ``rxsafe.core.errors`` (``StaleCheck``, ``IdempotencyKeyReused``, ``CheckNotFound``, ``Unavailable``).
+    """
+
+    def get_patient(self, patient_id: str) -> PatientRecord | None:
+        """The patient's record with its current ``record_version``, or None."""
+        ...
+
+    def upsert_patient(self, record: PatientRecord) -> PatientRecord:
+        """Replaces the patient's record (seed, import) in one transaction; bumps and returns the version."""
+        ...
+
+    def save_check(self, stored: StoredCheck) -> None:
+        """Stores a check report (and the prescription it checked) under ``stored.report.check_id``."""
+        ...
+
+    def get_check(self, check_id: str) -> StoredCheck | None:
+        """The stored check, with ``prescription_id`` set on its report once committed."""
+        ...
+
+    def find_commit(self, idempotency_key: str) -> CommitResult | None:
+        """The stored answer for an idempotency key, marked ``replayed=True``, or None."""
+        ...
+
+    def commit_prescription(
+        self,
+        *,
+        check_id: str,
+        overrides: tuple[Override, ...],
+        idempotency_key: str,
+        prescriber_id: str,
+        committed_at: str,
+    ) -> CommitResult:
+        """Writes the checked prescription into the patient's record, atomically.
+
+        In one transaction: if the key was used before, returns that answer (``replayed=True``) when it was for
+        the same check, else raises ``IdempotencyKeyReused``; raises ``StaleCheck`` (saying what changed) when the
+        patient's ``record_version`` differs from the check's; else writes the prescription, one medication row
+        per line (start date = the check's ``as_of``), the overrides, bumps the version and returns the answer.
+        """
+        ...
+
+    def close(self) -> None: ...
