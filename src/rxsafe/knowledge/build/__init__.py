@@ -1,0 +1,1 @@
+"""The deterministic knowledge build: ``python -m rxsafe.knowledge.build`` (``make knowledge``)."""

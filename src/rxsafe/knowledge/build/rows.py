@@ -1,0 +1,128 @@
+"""Row types of the compiled tables (knowledge/SCHEMA.md) and the name bridge every source module uses.
+
+Each source module turns its files into a ``Contribution``; the build merges them, sorts and writes the tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True, order=True)
+class SourceCite:
+    """``source;reference;level`` in the tables: which source, where in it, and its own grade."""
+
+    source: str
+    reference: str = ""
+    level: str = ""
+
+
+@dataclass(frozen=True, order=True)
+class IngredientRow:
+    inn: str
+    vi_name: str = ""
+    atc_codes: tuple[str, ...] = ()
+    drugbank_id: str = ""
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, order=True)
+class AliasRow:
+    alias: str
+    inn: str
+    kind: str
+    source: str
+
+
+@dataclass(frozen=True, order=True)
+class ProductRow:
+    product_id: str
+    brand: str
+    registration_number: str
+    ingredients: tuple[str, ...]
+    strengths: tuple[str, ...]
+    dosage_form: str
+    source: str
+
+
+@dataclass(frozen=True, order=True)
+class ClassRow:
+    class_id: str
+    kind: str
+    name_en: str
+    name_vi: str
+    source: str
+
+
+@dataclass(frozen=True, order=True)
+class MemberRow:
+    class_id: str
+    inn: str
+    source: str
+    via: str
+
+
+@dataclass(frozen=True, order=True)
+class RuleRow:
+    """One interaction rule. ``severity`` is one of contraindicated/major/moderate/minor (see SEVERITY.md)."""
+
+    rule_id: str
+    a_kind: str
+    a: str
+    b_kind: str
+    b: str
+    severity: str
+    mechanism_vi: str = ""
+    mechanism_en: str = ""
+    consequence_vi: str = ""
+    consequence_en: str = ""
+    management_vi: str = ""
+    management_en: str = ""
+    sources: tuple[SourceCite, ...] = ()
+    needs_review: bool = False
+
+
+@dataclass(frozen=True, order=True)
+class CrossReactivityRow:
+    drug_a: str
+    drug_b: str
+    cross_reactive: bool
+    basis: str
+    source: str
+
+
+@dataclass(frozen=True, order=True)
+class AllergenTermRow:
+    term: str
+    concept_kind: str
+    concept: str
+    source: str
+
+
+@dataclass
+class Contribution:
+    """What one source adds to the knowledge base."""
+
+    ingredients: list[IngredientRow] = field(default_factory=list)
+    aliases: list[AliasRow] = field(default_factory=list)
+    products: list[ProductRow] = field(default_factory=list)
+    classes: list[ClassRow] = field(default_factory=list)
+    members: list[MemberRow] = field(default_factory=list)
+    rules: list[RuleRow] = field(default_factory=list)
+    cross_reactivity: list[CrossReactivityRow] = field(default_factory=list)
+    allergen_terms: list[AllergenTermRow] = field(default_factory=list)
+    # Names a source used that could not be bridged to an INN: reported by the build, never silently dropped.
+    unmapped: list[tuple[str, str]] = field(default_factory=list)
+
+
+class NameIndex(Protocol):
+    """Bridges a source's drug name (English, Vietnamese, French, US) to the English INN in lowercase."""
+
+    def to_inn(self, name: str) -> str | None:
+        """The INN the name means, or None when it cannot be bridged with confidence."""
+        ...
+
+    def knows(self, inn: str) -> bool:
+        """Whether the INN is an ingredient of the vocabulary."""
+        ...
