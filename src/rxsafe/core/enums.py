@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum, IntEnum
+from enum import IntEnum, StrEnum
 
 
 class Severity(IntEnum):
@@ -22,19 +22,19 @@ class Severity(IntEnum):
         return int(self)
 
 
-class Verdict(str, Enum):
-    PASS = "PASS"
+class Verdict(StrEnum):
+    PASS = "PASS"  # noqa: S105 -- a verdict, not a password
     WARN = "WARN"
     BLOCK = "BLOCK"
 
 
-class ResolutionStatus(str, Enum):
+class ResolutionStatus(StrEnum):
     RESOLVED = "RESOLVED"
     AMBIGUOUS = "AMBIGUOUS"
     UNRESOLVED = "UNRESOLVED"
 
 
-class MatchMethod(str, Enum):
+class MatchMethod(StrEnum):
     """How a prescription line or an allergy entry was matched to the knowledge base."""
 
     EXACT_INN = "exact_inn"
@@ -48,14 +48,14 @@ class MatchMethod(str, Enum):
     NONE = "none"
 
 
-class ConflictKind(str, Enum):
+class ConflictKind(StrEnum):
     ALLERGY = "ALLERGY"
     INTERACTION = "INTERACTION"
     DUPLICATE_THERAPY = "DUPLICATE_THERAPY"
     DOSE = "DOSE"
 
 
-class AllergyStatus(str, Enum):
+class AllergyStatus(StrEnum):
     """Whether the allergy history is known: an empty list cannot tell "none" from "never asked"."""
 
     NOT_RECORDED = "NOT_RECORDED"
@@ -63,19 +63,19 @@ class AllergyStatus(str, Enum):
     LISTED = "LISTED"
 
 
-class Sex(str, Enum):
+class Sex(StrEnum):
     UNSPECIFIED = "UNSPECIFIED"
     MALE = "MALE"
     FEMALE = "FEMALE"
     UNDETERMINED = "UNDETERMINED"
 
 
-class RecordEntryKind(str, Enum):
+class RecordEntryKind(StrEnum):
     ALLERGY = "ALLERGY"
     MEDICATION = "MEDICATION"
 
 
-class MedicationWindowStatus(str, Enum):
+class MedicationWindowStatus(StrEnum):
     """Where a recorded medication stands relative to the check date."""
 
     ACTIVE = "active"
@@ -85,7 +85,7 @@ class MedicationWindowStatus(str, Enum):
     FUTURE = "future"
 
 
-class NoticeKind(str, Enum):
+class NoticeKind(StrEnum):
     UNRESOLVED_LINE = "UNRESOLVED_LINE"
     AMBIGUOUS_LINE = "AMBIGUOUS_LINE"
     ALLERGY_STATUS_UNKNOWN = "ALLERGY_STATUS_UNKNOWN"
@@ -95,7 +95,7 @@ class NoticeKind(str, Enum):
     MEDICATION_WINDOW_ASSUMED = "MEDICATION_WINDOW_ASSUMED"
 
 
-class OverrideReason(str, Enum):
+class OverrideReason(StrEnum):
     BENEFIT_OUTWEIGHS_RISK = "BENEFIT_OUTWEIGHS_RISK"
     TOLERATED_BEFORE = "TOLERATED_BEFORE"
     WILL_MONITOR = "WILL_MONITOR"
@@ -104,7 +104,7 @@ class OverrideReason(str, Enum):
     OTHER = "OTHER"
 
 
-class AllergenKind(str, Enum):
+class AllergenKind(StrEnum):
     """What an allergy entry resolved to."""
 
     INGREDIENT = "ingredient"

@@ -94,6 +94,10 @@ class Knowledge(Protocol):
         """Whether the ingredient is a member of the class."""
         ...
 
+    def class_members(self, class_id: str) -> frozenset[str]:
+        """The ingredients in the class (empty for an unknown class)."""
+        ...
+
     def class_label(self, class_id: str) -> LocalizedText:
         """A readable name of the class, in Vietnamese and English where known."""
         ...
@@ -104,6 +108,13 @@ class Knowledge(Protocol):
 
     def therapeutic_groups(self, inn: str) -> Sequence[str]:
         """ATC level-4 groups (chemical subgroup, e.g. ``atc:C09AA``) the ingredient is in: duplicate therapy."""
+        ...
+
+    def covers(self, inn: str) -> bool:
+        """Whether any interaction rule reaches the ingredient (directly or through a class).
+
+        False means "not covered": the report must say interactions could not be verified for it.
+        """
         ...
 
     def vi_name(self, inn: str) -> str:

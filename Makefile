@@ -1,0 +1,40 @@
+# rxsafe — the two set-up commands are `make run` and `make test`; everything else is here for them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+GEN := src/rxsafe/gen/medication_safety_pb2.py
+HOST ?= 127.0.0.1
+PORT ?= 50051
+DB ?= var/rxsafe.duckdb
+
+.PHONY: install run test check knowledge knowledge-check bench clean
+
+install: $(STAMP) $(GEN)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+$(GEN): $(STAMP) $(wildcard protos/rxsafe/v1/*.proto) scripts/gen_proto.py
+	$(BIN)/python scripts/gen_proto.py
+
+run: install
+	mkdir -p var
+	$(BIN)/rxsafe serve --host $(HOST) --port $(PORT) --db $(DB)
+
+test: install
+	scripts/check
+
+check: test
+
+# Rebuilds the compiled tables in knowledge/ from ../shared/knowledge-sources (deterministic).
+knowledge: install
+	$(BIN)/python -m rxsafe.knowledge.build
+
+bench: install
+	$(BIN)/python -m scripts.bench
+
+clean:
+	rm -rf $(VENV) src/rxsafe/gen .mypy_cache .ruff_cache .pytest_cache

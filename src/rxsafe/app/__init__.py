@@ -1,0 +1,2 @@
+"""The application layer: one check or commit end to end (load, resolve, check, persist), shared by the
+gRPC servicer and the CLI. Synchronous; the servicer runs it off the event loop."""

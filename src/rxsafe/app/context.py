@@ -1,0 +1,37 @@
+"""Builds the ``PatientContext`` the checks see: allergies and medications resolved, windows judged."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rxsafe.core.enums import ResolutionStatus
+from rxsafe.core.models import ActiveMedication, PatientContext, PatientRecord
+from rxsafe.core.policy import Policy
+from rxsafe.core.window import COUNTED_WINDOWS, medication_window
+from rxsafe.matching.port import Resolver
+
+
+def build_context(record: PatientRecord, as_of: date, resolver: Resolver, policy: Policy) -> PatientContext:
+    """Resolves the record's allergy and medication text and keeps the medications that count on ``as_of``.
+
+    Medications that count but cannot be resolved are kept aside so the report can say so.
+    """
+    allergies = tuple((allergy, resolver.resolve_allergen(allergy.allergen)) for allergy in record.allergies)
+    active: list[ActiveMedication] = []
+    unresolved = []
+    for med in record.medications:
+        window, end = medication_window(med, as_of, policy.lookback_days)
+        if window not in COUNTED_WINDOWS:
+            continue
+        resolution = resolver.resolve_text(med.text)
+        if resolution.status is not ResolutionStatus.RESOLVED:
+            unresolved.append(med)
+            continue
+        active.append(ActiveMedication(medication=med, resolution=resolution, window=window, window_end=end))
+    return PatientContext(
+        record=record,
+        as_of=as_of,
+        allergies=allergies,
+        active_medications=tuple(active),
+        unresolved_medications=tuple(unresolved),
+    )

@@ -1,0 +1,135 @@
+"""``SafetyService``: check, commit and read back, over the knowledge base, the resolver and the record store."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from rxsafe.app.context import build_context
+from rxsafe.app.requests import CheckRequest, Limits, validate_check_request
+from rxsafe.core.engine import check
+from rxsafe.core.enums import AllergyStatus
+from rxsafe.core.errors import CheckNotFound, InvalidRequest, PatientNotFound, Unavailable
+from rxsafe.core.knowledge_port import Knowledge
+from rxsafe.core.models import CheckedLine, CommitResult, ConflictReport, Override, PatientRecord, StoredCheck
+from rxsafe.core.overrides import verify_overrides
+from rxsafe.core.policy import Policy
+from rxsafe.ehr.store import RecordStore
+from rxsafe.matching.port import Resolver
+
+Clock = Callable[[], datetime]
+
+
+# Check dates are Vietnamese calendar dates: a prescription written at 06:30 in Hà Nội is "today" there.
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def vietnam_now() -> datetime:
+    return datetime.now(VIETNAM)
+
+
+class SafetyService:
+    """The use cases of rxsafe, free of gRPC: the servicer and the CLI both call these.
+
+    ``store`` may be None for in-process checks of inline patients (nothing is stored then).
+    """
+
+    def __init__(
+        self,
+        *,
+        knowledge: Knowledge,
+        resolver: Resolver,
+        store: RecordStore | None,
+        policy: Policy | None = None,
+        limits: Limits | None = None,
+        clock: Clock = vietnam_now,
+    ) -> None:
+        self.knowledge = knowledge
+        self.resolver = resolver
+        self.store = store
+        self.policy = policy or Policy()
+        self.limits = limits or Limits()
+        self.clock = clock
+
+    def check(self, request: CheckRequest) -> ConflictReport:
+        """Validates, loads the patient, resolves every line, runs the checks and stores the report."""
+        validate_check_request(request, self.limits)
+        now = self.clock()
+        as_of = request.as_of or now.date()
+        record = self._patient(request)
+        context = build_context(record, as_of, self.resolver, self.policy)
+        lines = tuple(
+            CheckedLine(index=i, line=line, resolution=self.resolver.resolve_line(line))
+            for i, line in enumerate(request.prescription.lines)
+        )
+        report = check(context, lines, self.knowledge, self.policy).model_copy(
+            update={"check_id": "chk-" + uuid.uuid4().hex, "checked_at": now.isoformat(timespec="seconds")}
+        )
+        if self.store is not None:
+            self.store.save_check(
+                StoredCheck(
+                    report=report, prescription=request.prescription, inline_patient=request.patient is not None
+                )
+            )
+        return report
+
+    def commit(
+        self, *, check_id: str, overrides: Sequence[Override], idempotency_key: str, prescriber_id: str = ""
+    ) -> CommitResult:
+        """Writes a checked prescription into the record; a retry with the same key returns the first answer."""
+        if not check_id:
+            raise InvalidRequest("check_id", "required")
+        if not idempotency_key:
+            raise InvalidRequest("idempotency_key", "required, so that a retry never writes twice")
+        store = self._store()
+        replay = store.find_commit(idempotency_key)
+        if replay is not None and replay.check_id == check_id:
+            return replay
+        stored = store.get_check(check_id)
+        if stored is None:
+            raise CheckNotFound(f"no check {check_id!r}")
+        verify_overrides(stored.report, overrides)
+        return store.commit_prescription(
+            check_id=check_id,
+            overrides=tuple(overrides),
+            idempotency_key=idempotency_key,
+            prescriber_id=prescriber_id,
+            committed_at=self.clock().isoformat(timespec="seconds"),
+        )
+
+    def get_check(self, check_id: str) -> ConflictReport:
+        if not check_id:
+            raise InvalidRequest("check_id", "required")
+        stored = self._store().get_check(check_id)
+        if stored is None:
+            raise CheckNotFound(f"no check {check_id!r}")
+        return stored.report
+
+    def _patient(self, request: CheckRequest) -> PatientRecord:
+        if request.patient is not None:
+            return _with_inferred_allergy_status(request.patient)
+        assert request.patient_id is not None  # noqa: S101 -- validate_check_request guarantees one of the two
+        record = self._store().get_patient(request.patient_id)
+        if record is None:
+            raise PatientNotFound(f"no patient with personal ID {_mask(request.patient_id)} in the record store")
+        return record
+
+    def _store(self) -> RecordStore:
+        if self.store is None:
+            raise Unavailable("no record store is configured: start the service with --db, or give the patient inline")
+        return self.store
+
+
+def _with_inferred_allergy_status(patient: PatientRecord) -> PatientRecord:
+    # Inline requests may leave the status unstated; the conversion layer marks that as NOT_RECORDED, and a
+    # listed allergy is itself proof that the history was taken.
+    if patient.allergies and patient.allergy_status is AllergyStatus.NOT_RECORDED:
+        return patient.model_copy(update={"allergy_status": AllergyStatus.LISTED})
+    return patient
+
+
+def _mask(patient_id: str) -> str:
+    """Personal IDs never appear whole in messages or logs."""
+    return "*" * 8 + patient_id[-4:] if len(patient_id) > 4 else "****"

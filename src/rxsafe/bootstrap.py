@@ -1,0 +1,42 @@
+"""The composition root: knowledge, resolver and record store wired into one ``SafetyService``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from rxsafe.app.service import SafetyService
+from rxsafe.core.errors import Unavailable
+from rxsafe.ehr.duckdb_store import DuckDBRecordStore
+from rxsafe.ehr.seed import seed_demo_patients
+from rxsafe.knowledge.loader import KnowledgeBase, load_knowledge
+from rxsafe.matching.resolver import NameResolver
+from rxsafe.matching.vocabulary import load_vocabulary
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_KNOWLEDGE = REPO_ROOT / "knowledge"
+DEFAULT_DB = REPO_ROOT / "var" / "rxsafe.duckdb"
+
+
+def knowledge_dir(path: Path | None = None) -> Path:
+    """The compiled knowledge tables: the argument, else ``$RXSAFE_KNOWLEDGE``, else the repo's knowledge/."""
+    chosen = path or Path(os.environ.get("RXSAFE_KNOWLEDGE", DEFAULT_KNOWLEDGE))
+    if not (chosen / "MANIFEST.tsv").is_file():
+        raise Unavailable(f"no compiled knowledge base in {chosen} (run `make knowledge`)")
+    return chosen
+
+
+def build_service(
+    *, db: Path | None, knowledge: Path | None = None, seed: bool = True, loaded: KnowledgeBase | None = None
+) -> SafetyService:
+    """A ready service. With ``db`` None, checks run in-process on inline patients and nothing is stored."""
+    folder = knowledge_dir(knowledge)
+    kb = loaded or load_knowledge(folder)
+    resolver = NameResolver(load_vocabulary(folder))
+    store = None
+    if db is not None:
+        db.parent.mkdir(parents=True, exist_ok=True)
+        store = DuckDBRecordStore(db)
+        if seed:
+            seed_demo_patients(store)
+    return SafetyService(knowledge=kb, resolver=resolver, store=store)

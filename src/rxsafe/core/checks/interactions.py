@@ -1,0 +1,98 @@
+"""Drug–drug interactions: between the new lines, and between each new line and the recorded medications."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from itertools import combinations
+
+from rxsafe.core.checks.occurrence import (
+    Occurrence,
+    conflict_id,
+    line_indexes,
+    new_occurrences,
+    recorded_occurrences,
+)
+from rxsafe.core.enums import ConflictKind
+from rxsafe.core.knowledge_port import InteractionHit, Knowledge
+from rxsafe.core.models import CheckedLine, Conflict, Evidence, LocalizedText, PatientContext
+from rxsafe.core.policy import Policy
+
+
+def interaction_conflicts(
+    context: PatientContext, lines: Sequence[CheckedLine], knowledge: Knowledge, policy: Policy
+) -> list[Conflict]:
+    """One conflict per interacting ingredient pair; its severity is the highest any source gives.
+
+    Every source that supports the pair stays as evidence, and class rules say how they reached it.
+    """
+    new = list(new_occurrences(lines))
+    recorded = list(recorded_occurrences(context))
+    conflicts: dict[str, Conflict] = {}
+    for first, second in _candidate_pairs(new, recorded):
+        if first.inn == second.inn:
+            continue  # the same ingredient twice is duplicate therapy, not an interaction
+        hits = knowledge.interactions(first.inn, second.inn)
+        if not hits:
+            continue
+        conflict = _conflict(first, second, hits, policy)
+        conflicts.setdefault(conflict.id, conflict)
+    return list(conflicts.values())
+
+
+def _candidate_pairs(new: list[Occurrence], recorded: list[Occurrence]) -> Iterator[tuple[Occurrence, Occurrence]]:
+    for first, second in combinations(new, 2):
+        if first.line_index != second.line_index:
+            yield first, second
+    for first in new:
+        for second in recorded:
+            yield first, second
+
+
+def _conflict(first: Occurrence, second: Occurrence, hits: Sequence[InteractionHit], policy: Policy) -> Conflict:
+    ranked = sorted(hits, key=lambda h: (-h.rule.severity, h.rule.rule_id))
+    top = ranked[0].rule
+    severity = top.severity
+    # Vietnamese text from the national list where a rule has it, whatever its rank.
+    with_vi = next((h.rule for h in ranked if h.rule.mechanism.vi or h.rule.consequence.vi), None)
+    drugs = tuple(sorted({first.inn, second.inn}))
+    entries = first.record_entries() + second.record_entries()
+    evidence = tuple(
+        Evidence(
+            source=src.source,
+            reference=src.reference,
+            rule_id=hit.rule.rule_id,
+            source_level=src.level,
+            via=hit.via,
+        )
+        for hit in ranked
+        for src in hit.rule.sources
+    )
+    return Conflict(
+        id=conflict_id(ConflictKind.INTERACTION.value, drugs, line_indexes(first, second), [e.id for e in entries]),
+        kind=ConflictKind.INTERACTION,
+        severity=severity,
+        interruptive=policy.is_interruptive(ConflictKind.INTERACTION, severity),
+        line_indexes=line_indexes(first, second),
+        record_entries=entries,
+        drugs=drugs,
+        title=LocalizedText(
+            vi=f"Tương tác thuốc: {first.inn} + {second.inn}",
+            en=f"Drug interaction: {first.inn} + {second.inn}",
+        ),
+        detail=LocalizedText(
+            vi=f"{first.describe_vi()} và {second.describe_vi()}: mức độ {severity.name.lower()} "
+            f"(cấp độ {severity.formulary_level}).",
+            en=f"{first.describe()} and {second.describe()}: {severity.name.lower()} "
+            f"(formulary level {severity.formulary_level}).",
+        ),
+        mechanism=_merge(top.mechanism, with_vi.mechanism if with_vi else None),
+        consequence=_merge(top.consequence, with_vi.consequence if with_vi else None),
+        management=_merge(top.management, with_vi.management if with_vi else None),
+        evidence=evidence,
+    )
+
+
+def _merge(top: LocalizedText, vietnamese: LocalizedText | None) -> LocalizedText:
+    vi = top.vi or (vietnamese.vi if vietnamese else "")
+    en = top.en or (vietnamese.en if vietnamese else "")
+    return LocalizedText(vi=vi, en=en)

@@ -1,0 +1,42 @@
+"""Facility policy: which conflicts interrupt (block until overridden) and which only warn.
+
+Interruptive is a policy on top of severity, not a second scale (design §Knowledge base). The default
+interrupts only at formulary level 4 (contraindicated / nguy hiểm), because alerts that interrupt for
+everything teach prescribers to click through all of them.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rxsafe.core.enums import ConflictKind, Severity
+
+
+class Policy(BaseModel):
+    """A named, versioned facility policy.
+
+    >>> Policy().is_interruptive(ConflictKind.INTERACTION, Severity.MAJOR)
+    False
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = "rxsafe-default"
+    version: int = 1
+    # The lowest severity that interrupts, per conflict kind.
+    interrupt_at: dict[ConflictKind, Severity] = Field(
+        default_factory=lambda: dict.fromkeys(ConflictKind, Severity.CONTRAINDICATED)
+    )
+    # Days after a recorded medication's end during which it still counts (long half-lives, late refills).
+    lookback_days: int = 60
+    # ATC groups whose members are routinely given together (fluids and electrolytes, vitamins, mineral
+    # supplements): two of them are not reported as duplicate therapy. A policy choice, not a clinical fact.
+    duplicate_class_exemptions: tuple[str, ...] = ("atc:A11", "atc:A12", "atc:B05", "atc:V")
+
+    def is_interruptive(self, kind: ConflictKind, severity: Severity) -> bool:
+        threshold = self.interrupt_at.get(kind)
+        return threshold is not None and severity >= threshold
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} v{self.version}"

@@ -1,0 +1,49 @@
+"""JSON (de)serialisation of what the store keeps whole: reports, prescriptions and commit answers.
+
+The JSON is pydantic's own (``model_dump_json`` / ``model_validate_json``) of the domain models, so a stored
+report reads back equal to the one written. A stored document that no longer validates (a schema drift, a
+damaged file) means the store cannot be read: it raises ``Unavailable``, never a half-read object.
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from rxsafe.core.errors import Unavailable
+from rxsafe.core.models import CommitResult, ConflictReport, Prescription, StoredCheck
+
+
+def dump_report(report: ConflictReport) -> str:
+    return report.model_dump_json()
+
+
+def dump_prescription(prescription: Prescription) -> str:
+    return prescription.model_dump_json()
+
+
+def dump_commit_result(result: CommitResult) -> str:
+    # The stored answer is the first one; ``replayed`` is set when it is read back for a retry.
+    return result.model_copy(update={"replayed": False}).model_dump_json()
+
+
+def load_stored_check(
+    report_json: str, prescription_json: str, *, inline_patient: bool, prescription_id: str = ""
+) -> StoredCheck:
+    """The stored check; ``prescription_id`` (once committed) is set on its report."""
+    try:
+        report = ConflictReport.model_validate_json(report_json)
+        prescription = Prescription.model_validate_json(prescription_json)
+    except ValidationError as exc:
+        raise Unavailable(f"record store: a stored check cannot be read ({exc.error_count()} errors)") from exc
+    if prescription_id:
+        report = report.model_copy(update={"prescription_id": prescription_id})
+    return StoredCheck(report=report, prescription=prescription, inline_patient=inline_patient)
+
+
+def load_commit_result(result_json: str) -> CommitResult:
+    """The stored answer of a commit, marked ``replayed=True``: the caller is getting it a second time."""
+    try:
+        result = CommitResult.model_validate_json(result_json)
+    except ValidationError as exc:
+        raise Unavailable(f"record store: a stored commit cannot be read ({exc.error_count()} errors)") from exc
+    return result.model_copy(update={"replayed": True})

@@ -1,0 +1,233 @@
+"""The matching vocabulary: the knowledge tables' names, normalised once at load into lookup dicts.
+
+Built from ``ingredients.tsv``, ``aliases.tsv``, ``products.tsv``, ``allergen_terms.tsv`` and
+``classes.tsv`` (knowledge/SCHEMA.md). Every name goes through :func:`normalize.match_key` here, so a
+request only normalises its own text and then does dict lookups (fuzzy matching runs on the
+pre-normalised key lists).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rxsafe.core.enums import AllergenKind
+from rxsafe.core.errors import Unavailable
+from rxsafe.matching.line_parser import clean_name
+from rxsafe.matching.normalize import match_key
+
+__all__ = [
+    "AllergenConcept",
+    "Ingredient",
+    "NameEntry",
+    "Product",
+    "Vocabulary",
+    "brand_key",
+    "load_vocabulary",
+    "registration_key",
+]
+
+_LIST_SEP = " | "
+
+# Lower is stronger: when one key names several ingredients, only the strongest kind counts
+# (an INN beats another ingredient's DrugBank synonym that happens to spell the same).
+ALIAS_KIND_RANK: Mapping[str, int] = {
+    "inn": 0,
+    "vi_spelling": 1,
+    "reviewed_exception": 2,
+    "us_name": 3,
+    "french": 4,
+    "drugbank_synonym": 5,
+}
+# DrugBank synonyms include chemical names and codes; fuzzy matching over them would find near-misses
+# among strings nobody writes on a prescription, so they are used for exact lookups only.
+_FUZZY_KINDS = frozenset({"inn", "vi_spelling", "reviewed_exception", "us_name", "french"})
+
+
+@dataclass(frozen=True, slots=True)
+class Ingredient:
+    inn: str
+    vi_name: str = ""
+    atc_codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    product_id: str
+    brand: str
+    registration_number: str = ""
+    ingredients: tuple[str, ...] = ()
+    strengths: tuple[str, ...] = ()
+    dosage_form: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AllergenConcept:
+    """An allergy word that is not a single ingredient (or a reviewed one that is)."""
+
+    kind: AllergenKind
+    concept: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class NameEntry:
+    """The ingredients one match key names, with the strongest alias kind that gave each."""
+
+    kinds: Mapping[str, str]
+
+    @property
+    def best(self) -> tuple[str, ...]:
+        """The ingredients named by the strongest kind present (usually exactly one)."""
+        top = min(ALIAS_KIND_RANK.get(k, len(ALIAS_KIND_RANK)) for k in self.kinds.values())
+        return tuple(sorted(i for i, k in self.kinds.items() if ALIAS_KIND_RANK.get(k, len(ALIAS_KIND_RANK)) == top))
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Lookup tables keyed by match key. Build with :func:`load_vocabulary` (or directly in tests)."""
+
+    ingredients: Mapping[str, Ingredient]
+    names: Mapping[str, NameEntry]
+    brands: Mapping[str, tuple[Product, ...]]
+    brand_first_words: Mapping[str, tuple[Product, ...]]
+    registrations: Mapping[str, Product]
+    allergens: Mapping[str, AllergenConcept]
+    fuzzy_names: tuple[str, ...] = field(default=())
+    fuzzy_brands: tuple[str, ...] = field(default=())
+    fuzzy_allergens: tuple[str, ...] = field(default=())
+
+
+def brand_key(brand: str) -> str:
+    """The match key of a brand, without strengths and form words.
+
+    >>> brand_key("Hagimox 500 caplet") == brand_key("HAGIMOX capsules")
+    True
+    """
+    return match_key(clean_name(brand))
+
+
+def registration_key(number: str) -> str:
+    """A registration number as compared: upper case, no spaces (XML 130 writes it without).
+
+    >>> registration_key(" vd-24604-16 ")
+    'VD-24604-16'
+    """
+    return "".join(number.split()).upper()
+
+
+def _rows(path: Path) -> Iterator[dict[str, str]]:
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            yield from csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+    except OSError as exc:
+        raise Unavailable(f"knowledge table {path.name} cannot be read: {exc}") from exc
+
+
+def _split(cell: str | None) -> tuple[str, ...]:
+    return tuple(p.strip() for p in (cell or "").split(_LIST_SEP) if p.strip())
+
+
+def load_vocabulary(knowledge_dir: Path) -> Vocabulary:
+    """Read the compiled tables under ``knowledge_dir`` and normalise every name once.
+
+    Raises :class:`~rxsafe.core.errors.Unavailable` if a table is missing: matching against a partial
+    vocabulary would report drugs as unknown for the wrong reason.
+
+    >>> vocab = load_vocabulary(Path("knowledge"))  # doctest: +SKIP
+    >>> vocab.names[match_key("Amoxicilin")].best  # doctest: +SKIP
+    ('amoxicillin',)
+    """
+    ingredients = {
+        r["inn"]: Ingredient(r["inn"], r.get("vi_name") or "", _split(r.get("atc_codes")))
+        for r in _rows(knowledge_dir / "ingredients.tsv")
+    }
+    aliases = [(r["alias"], r["inn"], r["kind"]) for r in _rows(knowledge_dir / "aliases.tsv")]
+    products = [
+        Product(
+            product_id=r["product_id"],
+            brand=r["brand"],
+            registration_number=r.get("registration_number") or "",
+            ingredients=_split(r.get("ingredients")),
+            strengths=_split(r.get("strengths")),
+            dosage_form=r.get("dosage_form") or "",
+        )
+        for r in _rows(knowledge_dir / "products.tsv")
+    ]
+    class_labels = {
+        r["class_id"]: r.get("name_vi") or r.get("name_en") or r["class_id"]
+        for r in _rows(knowledge_dir / "classes.tsv")
+    }
+    terms = [(r["term"], r["concept_kind"], r["concept"]) for r in _rows(knowledge_dir / "allergen_terms.tsv")]
+    return build_vocabulary(ingredients, aliases, products, terms, class_labels)
+
+
+def build_vocabulary(
+    ingredients: Mapping[str, Ingredient],
+    aliases: list[tuple[str, str, str]],
+    products: list[Product],
+    allergen_terms: list[tuple[str, str, str]],
+    class_labels: Mapping[str, str] | None = None,
+) -> Vocabulary:
+    """Build the lookup tables from rows already read (``aliases`` as ``(alias, inn, kind)``).
+
+    Aliases of unknown ingredients are skipped: a name must lead to an ingredient the checks know.
+    """
+    names: dict[str, dict[str, str]] = defaultdict(dict)
+    fuzzy: set[str] = set()
+
+    def add(name: str, inn: str, kind: str) -> None:
+        key = match_key(name)
+        if not key or inn not in ingredients:
+            return
+        old = names[key].get(inn)
+        if old is None or ALIAS_KIND_RANK.get(kind, 99) < ALIAS_KIND_RANK.get(old, 99):
+            names[key][inn] = kind
+        if kind in _FUZZY_KINDS:
+            fuzzy.add(key)
+
+    for ing in ingredients.values():
+        add(ing.inn, ing.inn, "inn")
+        if ing.vi_name:
+            add(ing.vi_name, ing.inn, "vi_spelling")
+    for alias, inn, kind in aliases:
+        add(alias, inn, kind)
+
+    brands: dict[str, list[Product]] = defaultdict(list)
+    first_words: dict[str, list[Product]] = defaultdict(list)
+    registrations: dict[str, Product] = {}
+    for product in products:
+        if not product.ingredients or any(i not in ingredients for i in product.ingredients):
+            continue
+        cleaned = clean_name(product.brand)
+        key = match_key(cleaned)
+        if key:
+            brands[key].append(product)
+            first = match_key(cleaned.split()[0])
+            if first != key:
+                first_words[first].append(product)
+        if product.registration_number:
+            registrations[registration_key(product.registration_number)] = product
+
+    labels = class_labels or {}
+    allergens: dict[str, AllergenConcept] = {}
+    for term, kind, concept in allergen_terms:
+        key = match_key(term)
+        if key:
+            label = labels.get(concept, term) if kind == AllergenKind.DRUG_CLASS.value else term
+            allergens[key] = AllergenConcept(AllergenKind(kind), concept, label)
+
+    return Vocabulary(
+        ingredients=dict(ingredients),
+        names={k: NameEntry(v) for k, v in names.items()},
+        brands={k: tuple(v) for k, v in brands.items()},
+        brand_first_words={k: tuple(v) for k, v in first_words.items()},
+        registrations=registrations,
+        allergens=allergens,
+        fuzzy_names=tuple(sorted(fuzzy)),
+        fuzzy_brands=tuple(sorted(brands)),
+        fuzzy_allergens=tuple(sorted(allergens)),
+    )

@@ -1,0 +1,272 @@
+"""The one module where protobuf meets the domain: pb2 messages to domain models and back.
+
+Bad input found while converting (an unparseable date, an unknown enum) raises ``InvalidRequest`` naming the
+field in the request's own terms, e.g. ``patient.medications[0].start_date``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+from typing import Any, TypeVar
+
+from rxsafe.app.requests import CheckRequest
+from rxsafe.core.enums import AllergyStatus, OverrideReason, Sex
+from rxsafe.core.errors import InvalidRequest
+from rxsafe.core.models import (
+    Allergy,
+    CommitResult,
+    Conflict,
+    ConflictReport,
+    LocalizedText,
+    Medication,
+    Notice,
+    Override,
+    PatientRecord,
+    Prescription,
+    PrescriptionLine,
+    RecordEntry,
+)
+from rxsafe.gen import medication_safety_pb2 as pb
+
+E = TypeVar("E", bound=Enum)
+
+
+# --- enums: the proto value is the domain name with the enum's prefix -----------------------------------------
+
+
+def _to_pb_enum(value: Enum, pb_enum: Any, prefix: str) -> str:
+    name = f"{prefix}_{value.name}"
+    pb_enum.Value(name)  # fails loudly if the proto and the domain enum ever drift apart
+    return name
+
+
+def _from_pb_enum(number: int, pb_enum: Any, prefix: str, domain: type[E], field: str) -> E | None:
+    """The domain member for a proto enum number; None for ``*_UNSPECIFIED``."""
+    try:
+        name: str = pb_enum.Name(number)
+    except ValueError:
+        raise InvalidRequest(field, f"unknown value {number}") from None
+    short = name.removeprefix(prefix + "_")
+    if short == "UNSPECIFIED":
+        return None
+    return domain[short]
+
+
+# --- requests ---------------------------------------------------------------------------------------------------
+
+
+def check_request_from_pb(msg: pb.CheckPrescriptionRequest) -> CheckRequest:
+    """A ``CheckRequest`` from the wire; dates and enums validated, the patient given by id or inline."""
+    which = msg.WhichOneof("patient_ref")
+    patient_id = msg.patient_id if which == "patient_id" else None
+    patient = _patient_from_pb(msg.patient) if which == "patient" else None
+    return CheckRequest(
+        patient_id=patient_id,
+        patient=patient,
+        prescription=_prescription_from_pb(msg.prescription),
+        as_of=_date(msg.as_of, "as_of"),
+    )
+
+
+def overrides_from_pb(msg: pb.CommitPrescriptionRequest) -> tuple[Override, ...]:
+    result = []
+    for i, o in enumerate(msg.overrides):
+        field = f"overrides[{i}]"
+        reason = _from_pb_enum(o.reason, pb.OverrideReason, "OVERRIDE_REASON", OverrideReason, f"{field}.reason")
+        if reason is None:
+            raise InvalidRequest(f"{field}.reason", "an override needs a coded reason")
+        if not o.conflict_id:
+            raise InvalidRequest(f"{field}.conflict_id", "required")
+        if reason is OverrideReason.OTHER and not o.comment.strip():
+            raise InvalidRequest(f"{field}.comment", "reason OTHER needs a comment saying why")
+        result.append(
+            Override(
+                conflict_id=o.conflict_id,
+                reason=reason,
+                comment=o.comment,
+                overridden_by=o.overridden_by or msg.prescriber_id,
+            )
+        )
+    return tuple(result)
+
+
+def _patient_from_pb(msg: pb.Patient) -> PatientRecord:
+    status = _from_pb_enum(
+        msg.allergy_status, pb.AllergyStatus, "ALLERGY_STATUS", AllergyStatus, "patient.allergy_status"
+    )
+    sex = _from_pb_enum(msg.sex, pb.Sex, "SEX", Sex, "patient.sex")
+    return PatientRecord(
+        patient_id=msg.patient_id,
+        name=msg.name,
+        birth_date=_date(msg.birth_date, "patient.birth_date"),
+        sex=sex or Sex.UNSPECIFIED,
+        # Unstated is "not recorded": an empty list cannot tell "none" from "never asked".
+        allergy_status=status or AllergyStatus.NOT_RECORDED,
+        allergies=tuple(
+            Allergy(
+                id=a.id or f"allergy-{i + 1}",
+                allergen=a.allergen,
+                reaction=a.reaction,
+                severity=a.severity,
+                recorded_date=_date(a.recorded_date, f"patient.allergies[{i}].recorded_date"),
+            )
+            for i, a in enumerate(msg.allergies)
+        ),
+        medications=tuple(
+            Medication(
+                id=m.id or f"medication-{i + 1}",
+                text=m.text,
+                start_date=_date(m.start_date, f"patient.medications[{i}].start_date"),
+                days=m.days or None,
+                end_date=_date(m.end_date, f"patient.medications[{i}].end_date"),
+                dose_text=m.dose_text,
+                national_drug_code=m.national_drug_code,
+                registration_number=m.registration_number,
+            )
+            for i, m in enumerate(msg.medications)
+        ),
+        weight_kg=msg.weight_kg or None,
+    )
+
+
+def _prescription_from_pb(msg: pb.Prescription) -> Prescription:
+    return Prescription(
+        lines=tuple(
+            PrescriptionLine(
+                text=line.text,
+                quantity=line.quantity or None,
+                dose_text=line.dose_text,
+                route_code=line.route_code,
+                days=line.days or None,
+                national_drug_code=line.national_drug_code,
+                registration_number=line.registration_number,
+            )
+            for line in msg.lines
+        ),
+        prescriber_id=msg.prescriber_id,
+        facility_id=msg.facility_id,
+    )
+
+
+def _date(text: str, field: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidRequest(field, f"not a date (YYYY-MM-DD): {text[:40]!r}") from None
+
+
+# --- responses --------------------------------------------------------------------------------------------------
+
+
+def report_to_pb(report: ConflictReport) -> pb.CheckPrescriptionResponse:
+    """The wire form of a conflict report."""
+    return pb.CheckPrescriptionResponse(
+        check_id=report.check_id,
+        verdict=_to_pb_enum(report.verdict, pb.Verdict, "VERDICT"),
+        knowledge_version=report.knowledge_version,
+        lines=[
+            pb.LineResult(
+                index=line.index,
+                text=line.line.text,
+                status=_to_pb_enum(line.resolution.status, pb.ResolutionStatus, "RESOLUTION_STATUS"),
+                ingredients=[
+                    pb.Ingredient(
+                        inn=ing.inn,
+                        vi_name=ing.vi_name,
+                        strength=pb.Strength(
+                            value=ing.strength.value or 0.0, unit=ing.strength.unit, text=ing.strength.text
+                        )
+                        if ing.strength
+                        else None,
+                        atc_codes=list(ing.atc_codes),
+                    )
+                    for ing in line.resolution.ingredients
+                ],
+                match_method=line.resolution.method.value,
+                match_score=line.resolution.score,
+                candidates=list(line.resolution.candidates),
+                product=line.resolution.product,
+            )
+            for line in report.lines
+        ],
+        conflicts=[_conflict_to_pb(c) for c in report.conflicts],
+        notices=[_notice_to_pb(n) for n in report.notices],
+        patient_id=report.patient_id,
+        record_version=report.record_version,
+        checked_at=report.checked_at,
+        as_of=report.as_of.isoformat(),
+        allergy_status=_to_pb_enum(report.allergy_status, pb.AllergyStatus, "ALLERGY_STATUS"),
+        summary=_text(report.summary),
+        policy=report.policy,
+        prescription_id=report.prescription_id,
+    )
+
+
+def commit_to_pb(result: CommitResult) -> pb.CommitPrescriptionResponse:
+    return pb.CommitPrescriptionResponse(
+        prescription_id=result.prescription_id,
+        check_id=result.check_id,
+        patient_id=result.patient_id,
+        record_version=result.record_version,
+        committed_at=result.committed_at,
+        replayed=result.replayed,
+    )
+
+
+def _conflict_to_pb(c: Conflict) -> pb.Conflict:
+    return pb.Conflict(
+        id=c.id,
+        kind=_to_pb_enum(c.kind, pb.ConflictKind, "CONFLICT_KIND"),
+        severity=_to_pb_enum(c.severity, pb.Severity, "SEVERITY"),
+        formulary_level=c.formulary_level,
+        interruptive=c.interruptive,
+        line_indexes=list(c.line_indexes),
+        record_entries=[_entry_to_pb(e) for e in c.record_entries],
+        drugs=list(c.drugs),
+        title=_text(c.title),
+        detail=_text(c.detail),
+        mechanism=_text(c.mechanism),
+        consequence=_text(c.consequence),
+        management=_text(c.management),
+        evidence=[
+            pb.Evidence(
+                source=e.source, reference=e.reference, rule_id=e.rule_id, source_level=e.source_level, via=e.via
+            )
+            for e in c.evidence
+        ],
+        override=pb.Override(
+            conflict_id=c.override.conflict_id,
+            reason=_to_pb_enum(c.override.reason, pb.OverrideReason, "OVERRIDE_REASON"),
+            comment=c.override.comment,
+            overridden_by=c.override.overridden_by,
+        )
+        if c.override
+        else None,
+    )
+
+
+def _entry_to_pb(e: RecordEntry) -> pb.RecordEntry:
+    return pb.RecordEntry(
+        kind=_to_pb_enum(e.kind, pb.RecordEntryKind, "RECORD_ENTRY_KIND"),
+        id=e.id,
+        text=e.text,
+        start_date=e.start_date.isoformat() if e.start_date else "",
+        end_date=e.end_date.isoformat() if e.end_date else "",
+        status=e.status,
+    )
+
+
+def _notice_to_pb(n: Notice) -> pb.Notice:
+    return pb.Notice(
+        kind=_to_pb_enum(n.kind, pb.NoticeKind, "NOTICE_KIND"),
+        line_index=n.line_index,
+        record_entry_id=n.record_entry_id,
+        message=_text(n.message),
+    )
+
+
+def _text(t: LocalizedText) -> pb.LocalizedText:
+    return pb.LocalizedText(vi=t.vi, en=t.en)

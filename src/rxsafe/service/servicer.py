@@ -1,0 +1,88 @@
+"""The ``rxsafe.v1.MedicationSafety`` servicer (grpc.aio): convert, run the use case off the loop, convert back."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import grpc
+
+from rxsafe.app.service import SafetyService
+from rxsafe.gen import medication_safety_pb2 as pb
+from rxsafe.gen import medication_safety_pb2_grpc as pb_grpc
+from rxsafe.service import convert
+from rxsafe.service.errors import mapped_errors
+
+log = logging.getLogger("rxsafe.service")
+
+Context = grpc.aio.ServicerContext[object, object]
+
+
+class MedicationSafetyServicer(pb_grpc.MedicationSafetyServicer):
+    """Each call runs its synchronous use case in a worker thread: DuckDB and the checks never block the loop."""
+
+    def __init__(self, service: SafetyService) -> None:
+        self.service = service
+
+    async def CheckPrescription(  # noqa: N802 -- method names are fixed by the proto
+        self, request: pb.CheckPrescriptionRequest, context: Context
+    ) -> pb.CheckPrescriptionResponse:
+        started = time.perf_counter()
+        async with mapped_errors(context):
+            await _within_deadline(context)
+            check_request = convert.check_request_from_pb(request)
+            report = await asyncio.to_thread(self.service.check, check_request)
+            log.info(
+                "check",
+                extra={
+                    "check_id": report.check_id,
+                    "verdict": report.verdict.value,
+                    "lines": len(report.lines),
+                    "conflicts": len(report.conflicts),
+                    "ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+            return convert.report_to_pb(report)
+        raise AssertionError("unreachable: mapped_errors aborts")  # pragma: no cover
+
+    async def CommitPrescription(  # noqa: N802 -- method names are fixed by the proto
+        self, request: pb.CommitPrescriptionRequest, context: Context
+    ) -> pb.CommitPrescriptionResponse:
+        async with mapped_errors(context):
+            await _within_deadline(context)
+            overrides = convert.overrides_from_pb(request)
+            result = await asyncio.to_thread(
+                lambda: self.service.commit(
+                    check_id=request.check_id,
+                    overrides=overrides,
+                    idempotency_key=request.idempotency_key,
+                    prescriber_id=request.prescriber_id,
+                )
+            )
+            log.info(
+                "commit",
+                extra={
+                    "check_id": result.check_id,
+                    "prescription_id": result.prescription_id,
+                    "replayed": result.replayed,
+                },
+            )
+            return convert.commit_to_pb(result)
+        raise AssertionError("unreachable: mapped_errors aborts")  # pragma: no cover
+
+    async def GetCheck(  # noqa: N802 -- method names are fixed by the proto
+        self, request: pb.GetCheckRequest, context: Context
+    ) -> pb.CheckPrescriptionResponse:
+        async with mapped_errors(context):
+            report = await asyncio.to_thread(self.service.get_check, request.check_id)
+            log.info("get_check", extra={"check_id": report.check_id})
+            return convert.report_to_pb(report)
+        raise AssertionError("unreachable: mapped_errors aborts")  # pragma: no cover
+
+
+async def _within_deadline(context: Context) -> None:
+    """Refuses work whose deadline has already passed, instead of doing it for nobody."""
+    remaining = context.time_remaining()
+    if remaining is not None and remaining <= 0:
+        await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded before the check started")
