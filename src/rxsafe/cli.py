@@ -109,10 +109,7 @@ def _check(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     batch = args.batch is not None
     texts = list(_batch_lines(args.batch)) if batch else [args.request.read_text(encoding="utf-8")]
-    if args.server:
-        answers = asyncio.run(_check_remote(args.server, texts))
-    else:
-        answers = _check_local(args, texts)
+    answers = asyncio.run(_check_remote(args.server, texts)) if args.server else _check_local(args, texts)
     failed = False
     for answer in answers:
         failed |= "error" in answer
@@ -188,7 +185,7 @@ def _parse_override(text: str) -> pb.Override:
     conflict_id, _, rest = text.partition("=")
     reason, _, comment = rest.partition(":")
     name = "OVERRIDE_REASON_" + reason.strip().upper().removeprefix("OVERRIDE_REASON_")
-    if not conflict_id or name not in pb.OverrideReason.keys():
+    if not conflict_id or name not in pb.OverrideReason.keys():  # noqa: SIM118 -- an EnumTypeWrapper, not a dict
         raise InvalidRequest("--override", f"expected CONFLICT_ID=REASON[:COMMENT], got {text!r}")
     return pb.Override(conflict_id=conflict_id, reason=pb.OverrideReason.Value(name), comment=comment)
 

@@ -44,7 +44,7 @@ RawQuery = Callable[..., list[tuple[Any, ...]]]
 
 def _raw(store: DuckDBRecordStore, sql: str, *params: object) -> list[tuple[Any, ...]]:
     # Tests look at the raw tables on purpose, on a cursor of the store's own connection.
-    cur = store._conn.cursor()  # noqa: SLF001
+    cur = store._conn.cursor()
     try:
         return cur.execute(sql, list(params)).fetchall()
     finally:
@@ -63,7 +63,7 @@ def count_rows() -> CountRows:
 
     def count(store: DuckDBRecordStore, table: str) -> int:
         assert table.isidentifier()  # a fixed table name from the test, never data
-        return int(_raw(store, f"SELECT count(*) FROM {table}")[0][0])  # noqa: S608
+        return int(_raw(store, f"SELECT count(*) FROM {table}")[0][0])
 
     return count
 

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
-from conftest import CountRows, MakeCheck, RawQuery
 
 from rxsafe.core.enums import AllergyStatus, Sex
 from rxsafe.core.errors import InvalidRequest, Unavailable
-from rxsafe.core.models import Allergy, Medication, PatientRecord
+from rxsafe.core.models import Allergy, Medication, PatientRecord, StoredCheck
 from rxsafe.ehr.duckdb_store import DuckDBRecordStore
 from rxsafe.ehr.schema import LATEST_VERSION
+
+# The fixtures' types (see conftest.py); spelt out here because test modules must not import conftest.
+MakeCheck = Callable[..., StoredCheck]
+CountRows = Callable[[DuckDBRecordStore, str], int]
+RawQuery = Callable[..., list[tuple[Any, ...]]]
 
 PATIENT = "079203001234"
 
@@ -26,7 +32,9 @@ def _record(**changes: object) -> PatientRecord:
         sex=Sex.MALE,
         allergy_status=AllergyStatus.LISTED,
         allergies=(
-            Allergy(id="", allergen="Penicilin", reaction="nổi mề đay", severity="nặng", recorded_date=date(2020, 1, 2)),
+            Allergy(
+                id="", allergen="Penicilin", reaction="nổi mề đay", severity="nặng", recorded_date=date(2020, 1, 2)
+            ),
             Allergy(id="", allergen="Hải sản"),
         ),
         medications=(
@@ -76,7 +84,7 @@ def test_every_row_keeps_its_source(store: DuckDBRecordStore, raw: RawQuery) -> 
     store.upsert_patient(_record(), source="import XML130 test")
 
     for table in ("patients", "allergies", "medications"):
-        assert raw(store, f"SELECT DISTINCT source FROM {table}") == [("import XML130 test",)]  # noqa: S608
+        assert raw(store, f"SELECT DISTINCT source FROM {table}") == [("import XML130 test",)]
 
 
 def test_upsert_unchanged_record_keeps_the_version(store: DuckDBRecordStore, count_rows: CountRows) -> None:
@@ -180,11 +188,9 @@ def test_a_closed_store_is_unavailable(store: DuckDBRecordStore) -> None:
         store.get_patient(PATIENT)
 
 
-def test_a_broken_stored_report_is_unavailable(
-    store: DuckDBRecordStore, make_check: MakeCheck, raw: RawQuery
-) -> None:
+def test_a_broken_stored_report_is_unavailable(store: DuckDBRecordStore, make_check: MakeCheck, raw: RawQuery) -> None:
     store.save_check(make_check("chk-1", PATIENT, 1))
-    raw(store, "UPDATE checks SET report_json = '{\"verdict\": \"MAYBE\"}'")
+    raw(store, 'UPDATE checks SET report_json = \'{"verdict": "MAYBE"}\'')
 
     with pytest.raises(Unavailable, match="cannot be read"):
         store.get_check("chk-1")

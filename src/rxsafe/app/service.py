@@ -110,7 +110,8 @@ class SafetyService:
     def _patient(self, request: CheckRequest) -> PatientRecord:
         if request.patient is not None:
             return _with_inferred_allergy_status(request.patient)
-        assert request.patient_id is not None  # noqa: S101 -- validate_check_request guarantees one of the two
+        if request.patient_id is None:
+            raise InvalidRequest("patient", "give either patientId (stored record) or patient (inline record)")
         record = self._store().get_patient(request.patient_id)
         if record is None:
             raise PatientNotFound(f"no patient with personal ID {_mask(request.patient_id)} in the record store")

@@ -33,7 +33,7 @@ EXCEPTIONS_FILE = "ansm_name_exceptions.csv"
 # Salt and form words that follow the substance in ANSM's French names and do not change the active moiety.
 _SALT_SUFFIX = re.compile(r" (sodique|calcique|potassique|trometamol|tert-butylamine|recombinante)$")
 # "sodium (citrate de)" → "citrate de sodium"
-_INVERTED = re.compile(r"^([\w-]+) \(([\w-]+) (de |d')\)$")
+_INVERTED = re.compile(r"^([\w-]+) \(([\w-]+) (de|d')\)$")
 # "citrate de sodium" / "phosphate d'aluminium" → "sodium citrate" / "aluminium phosphate"
 _OF = re.compile(r"^([\w-]+) (?:de |d')([\w-]+)$")
 _ACID = re.compile(r"^acide ([\w-]+)ique$")
@@ -56,7 +56,8 @@ def _candidates(name: str) -> list[str]:
         stems.append(stripped)
     inverted = _INVERTED.match(base)
     if inverted:
-        stems.append(f"{inverted.group(2)} {inverted.group(3)}{inverted.group(1)}".replace("d' ", "d'"))
+        joiner = " de " if inverted.group(3) == "de" else " d'"
+        stems.append(f"{inverted.group(2)}{joiner}{inverted.group(1)}")
     variants: list[str] = []
     for stem in stems:
         variants.append(stem)

@@ -42,8 +42,14 @@ def stable_id(prefix: str, *parts: str) -> str:
 
 def read_data_csv(name: str) -> list[dict[str, str]]:
     """Rows of one of the reviewed data files shipped next to the build modules."""
+    rows: list[dict[str, str]] = []
     with (DATA_DIR / name).open(encoding="utf-8", newline="") as handle:
-        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
+        for row in csv.DictReader(handle):
+            # A stray comma in a reviewed file shifts columns; refuse it rather than read a wrong mapping.
+            if None in row or any(value is None for value in row.values()):
+                raise ValueError(f"{name}: malformed row {row}")
+            rows.append({key: value.strip() for key, value in row.items()})
+    return rows
 
 
 def split_list(cell: str) -> list[str]:

@@ -1,0 +1,142 @@
+"""``python -m rxsafe.knowledge.build [--sources DIR] [--out DIR]``: the sources to the compiled tables.
+
+Each source module contributes rows; the build merges, sorts and writes them, then prints what it could not
+map. Adding a source is one line in ``CONTRIBUTORS`` (or ``OPTIONAL_MODULES`` for modules with the plain
+``contribute(sources_dir, names)`` signature).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from rxsafe.knowledge.build import allergy_groups, atc, betalactam, ddinter, drugbank, qd5948, vn_products
+from rxsafe.knowledge.build.context import BuildContext, Corrections
+from rxsafe.knowledge.build.merge import Tables, merge
+from rxsafe.knowledge.build.names import VocabularyIndex, build_vocabulary, read_exceptions
+from rxsafe.knowledge.build.rows import Contribution
+from rxsafe.knowledge.build.write import write_tables
+
+REPO_ROOT = Path(__file__).resolve().parents[4]
+DEFAULT_SOURCES = REPO_ROOT.parent / "shared" / "knowledge-sources"
+DEFAULT_OUT = REPO_ROOT / "knowledge"
+DEFAULT_CORRECTIONS = REPO_ROOT / "knowledge" / "corrections.csv"
+
+Contributor = Callable[[BuildContext], Contribution]
+
+CONTRIBUTORS: tuple[tuple[str, Contributor], ...] = (
+    ("who-atc-ddd", atc.contribute),
+    ("drugbank", drugbank.contribute),
+    ("qd5948", qd5948.contribute),
+    ("ddinter", ddinter.contribute),
+    ("betalactam", betalactam.contribute),
+    ("allergy-groups", allergy_groups.contribute),
+)
+
+# Source modules written against the plain signature ``contribute(sources_dir, names) -> Contribution``.
+OPTIONAL_MODULES = ("ansm", "fda", "oscar", "crediblemeds")
+
+
+def _optional(module_name: str) -> Contributor | None:
+    try:
+        module = importlib.import_module(f"rxsafe.knowledge.build.{module_name}")
+    except ImportError as error:
+        print(f"warning: source module {module_name} not available ({error}); skipped", file=sys.stderr)
+        return None
+    plain: Callable[[Path, VocabularyIndex], Contribution] = module.contribute
+    return lambda ctx: plain(ctx.sources_dir, ctx.names)
+
+
+def build_context(sources_dir: Path, corrections: Path) -> BuildContext:
+    """The vocabulary (ATC + DrugBank + reviewed exceptions) and the corrections every module uses."""
+    concepts, problems = build_vocabulary(
+        atc.substances(atc.read_codes(sources_dir)), drugbank.read_entries(sources_dir)
+    )
+    names = VocabularyIndex(concepts, read_exceptions())
+    names.problems[:0] = problems
+    return BuildContext(sources_dir, names, Corrections.load(corrections))
+
+
+def build(
+    sources_dir: Path, out_dir: Path, corrections: Path = DEFAULT_CORRECTIONS, verbose: bool = True
+) -> Tables:
+    """Run every contributor, merge, write the tables; print the report when ``verbose``."""
+    started = time.perf_counter()
+    ctx = build_context(sources_dir, corrections)
+    contributors: list[tuple[str, Contributor]] = list(CONTRIBUTORS)
+    product_report = vn_products.ProductReport()
+    contributors.append(("vn-products", lambda c: vn_products.contribute(c, product_report)))
+    for module_name in OPTIONAL_MODULES:
+        optional = _optional(module_name)
+        if optional is not None:
+            contributors.append((module_name, optional))
+    contributions: list[Contribution] = []
+    log: list[str] = []
+    for label, contribute in contributors:
+        t0 = time.perf_counter()
+        contribution = contribute(ctx)
+        contributions.append(contribution)
+        log.append(f"  {label}: {len(contribution.rules)} rules, {len(contribution.unmapped)} unmapped names "
+                   f"({time.perf_counter() - t0:.1f} s)")
+        if label == "qd5948":
+            full, total = qd5948.mapping_report(contribution.rules)
+            log.append(f"    QĐ 5948: {full} of {total} pairs map fully (ingredient or combination on both sides)")
+    tables = merge(contributions)
+    manifest = write_tables(tables, out_dir)
+    if verbose:
+        _report(ctx, contributions, tables, manifest, product_report, log, time.perf_counter() - started)
+    return tables
+
+
+def _report(
+    ctx: BuildContext,
+    contributions: list[Contribution],
+    tables: Tables,
+    manifest: list[tuple[str, int, str]],
+    products: vn_products.ProductReport,
+    log: list[str],
+    seconds: float,
+) -> None:
+    print("knowledge build")
+    print("\n".join(log))
+    for file_name, rows, digest in manifest:
+        print(f"  {file_name}: {rows} rows  {digest[:12]}")
+    print(
+        f"  VN products: {products.mapped} of {products.total} mapped fully; {products.partial} partly "
+        f"(left out), {products.none} not at all"
+    )
+    unmapped = Counter(source for c in contributions for source, _ in c.unmapped)
+    for source, count in sorted(unmapped.items()):
+        names = sorted({n for c in contributions for s, n in c.unmapped if s == source})
+        shown = ", ".join(names[:15]) + (" …" if len(names) > 15 else "")
+        print(f"  unmapped in {source}: {len(names)} distinct names: {shown}")
+    for problem in [*ctx.names.problems[:10], *tables.problems[:20]]:
+        print(f"  note: {problem}")
+    if len(ctx.names.problems) > 10:
+        print(f"  note: … {len(ctx.names.problems) - 10} more vocabulary notes")
+    for stale in ctx.corrections.stale:
+        print(f"  STALE correction: {stale}")
+    for unused in ctx.corrections.unused():
+        print(f"  unused correction: {unused}")
+    print(f"  build time {seconds:.1f} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry."""
+    parser = argparse.ArgumentParser(prog="python -m rxsafe.knowledge.build", description=__doc__)
+    parser.add_argument("--sources", type=Path, default=DEFAULT_SOURCES, help="knowledge-sources directory")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory for the tables")
+    parser.add_argument("--corrections", type=Path, default=DEFAULT_CORRECTIONS, help="corrections.csv")
+    parser.add_argument("--quiet", action="store_true", help="print nothing")
+    args = parser.parse_args(argv)
+    build(args.sources, args.out, args.corrections, verbose=not args.quiet)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

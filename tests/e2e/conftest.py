@@ -1,0 +1,90 @@
+"""A real rxsafe server, started as a subprocess on a free port over a fresh DuckDB file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+import pytest
+
+from rxsafe.gen import medication_safety_pb2_grpc as pb_grpc
+
+ROOT = Path(__file__).resolve().parents[2]
+RXSAFE = Path(sys.executable).with_name("rxsafe")
+START_TIMEOUT = 60.0
+
+
+@dataclass
+class RunningServer:
+    process: subprocess.Popen[str]
+    address: str
+    db: Path
+    logs: list[str] = field(default_factory=list)
+
+    def channel(self) -> grpc.Channel:
+        return grpc.insecure_channel(self.address)
+
+    def stub(self) -> pb_grpc.MedicationSafetyStub:
+        return pb_grpc.MedicationSafetyStub(self.channel())
+
+
+def start_server(db: Path, *extra: str) -> RunningServer:
+    """Starts ``rxsafe serve --port 0`` and waits for its "serving" log line, which names the port."""
+    process = subprocess.Popen(
+        [str(RXSAFE), "serve", "--host", "127.0.0.1", "--port", "0", "--db", str(db), *extra],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stderr is not None
+    logs: list[str] = []
+    deadline = time.monotonic() + START_TIMEOUT
+    address = ""
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if not line:
+            raise RuntimeError(f"server exited ({process.wait()}): {''.join(logs)[-2000:]}")
+        logs.append(line)
+        entry = json.loads(line) if line.startswith("{") else {}
+        if entry.get("event") == "serving":
+            address = entry["address"]
+            break
+    if not address:
+        process.kill()
+        raise RuntimeError("server did not start in time")
+    server = RunningServer(process=process, address=address, db=db, logs=logs)
+    # Keep reading the log so the pipe never fills; tests may inspect every line.
+    threading.Thread(target=_drain, args=(process, logs), daemon=True).start()
+    return server
+
+
+def _drain(process: subprocess.Popen[str], logs: list[str]) -> None:
+    assert process.stderr is not None
+    for line in process.stderr:
+        logs.append(line)
+
+
+def stop_server(server: RunningServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    running = start_server(tmp_path_factory.mktemp("store") / "rxsafe.duckdb")
+    yield running
+    stop_server(running)
