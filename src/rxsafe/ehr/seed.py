@@ -11,10 +11,10 @@ Medication dates are set relative to the seed day, so the demo's current medicat
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Protocol
 
 from rxsafe.core.enums import AllergyStatus, Sex
 from rxsafe.core.models import Allergy, Medication, PatientRecord
+from rxsafe.ehr.store import RecordStore
 
 DEMO_SOURCE = "demo seed (synthetic)"
 
@@ -35,14 +35,6 @@ DEMO_PATIENT_IDS: tuple[str, ...] = (
 )
 
 _ONCE_DAILY = "1 viên/lần * 1 lần/ngày"
-
-
-class SeedableStore(Protocol):
-    """What the seed needs of a store: ``DuckDBRecordStore`` provides it."""
-
-    def count_patients(self) -> int: ...
-
-    def upsert_patient(self, record: PatientRecord, *, source: str = ...) -> PatientRecord: ...
 
 
 def _current(text: str, today: date, *, started_days_ago: int, days: int, dose_text: str = _ONCE_DAILY) -> Medication:
@@ -121,7 +113,7 @@ def demo_patients(today: date) -> tuple[PatientRecord, ...]:
     )
 
 
-def seed_demo_patients(store: SeedableStore, *, today: date | None = None) -> list[str]:
+def seed_demo_patients(store: RecordStore, *, today: date | None = None) -> list[str]:
     """Writes the demo patients into an empty store; returns the ids written (``[]`` if the store had patients).
 
     Idempotent: a store that already holds any patient, demo or real, is left alone. Meant for start-up, before

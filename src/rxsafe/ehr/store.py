@@ -18,8 +18,16 @@ class RecordStore(Protocol):
         """The patient's record with its current ``record_version``, or None."""
         ...
 
-    def upsert_patient(self, record: PatientRecord) -> PatientRecord:
-        """Replaces the patient's record (seed, import) in one transaction; bumps and returns the version."""
+    def upsert_patient(self, record: PatientRecord, *, source: str = "import") -> PatientRecord:
+        """Replaces the patient's record (seed, import) in one transaction and returns it with its version.
+
+        The version is bumped only when something changed, so re-importing the same record does not make
+        every pending check stale. Every row written keeps ``source`` (where it came from).
+        """
+        ...
+
+    def count_patients(self) -> int:
+        """How many patients the store holds (the demo seed only fills an empty store)."""
         ...
 
     def save_check(self, stored: StoredCheck) -> None:

@@ -4,21 +4,31 @@
 and the right one here: WRatio's partial and token paths reward shared fragments ("cef", "mycin") that
 distinguish nothing between drugs (research/perf-and-style.md, Part 1b).
 
-The thresholds below were calibrated with ``scripts/calibrate_matching.py`` (misspellings of real names
-against leave-one-out hard negatives); the figures are in that script's output.
+Two guards come before any score, because the closest wrong answers differ from the right ones in ways
+a similarity score cannot weigh:
+
+- the first letter must agree. Prescribers rarely mistype the start of a name, while related but
+  different drugs differ exactly there (citalopram / escitalopram, cloxacillin / dicloxacillin,
+  propranolol / dexpropranolol, nitric / citric acid);
+- short tokens and numbers must agree exactly: "vitamin b1" is never a typo of "vitamin b12", nor
+  "latrunculin a" of "latrunculin b".
+
+Candidates are bucketed by (prefix, short tokens) at load, which is also what makes a lookup cheap.
+The thresholds were calibrated with ``scripts/calibrate_matching.py``; see its docstring for the set.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Hashable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-__all__ = ["ALLERGY_POLICY", "BRAND_POLICY", "NAME_POLICY", "FuzzyHit", "FuzzyPolicy", "fuzzy_lookup"]
+__all__ = ["ALLERGY_POLICY", "BRAND_POLICY", "NAME_POLICY", "FuzzyHit", "FuzzyIndex", "FuzzyPolicy"]
 
-_DIGITS = re.compile(r"\d+")
+_PREFIX = 1
+_SHORT_TOKEN = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,12 +41,12 @@ class FuzzyPolicy:
     min_length: int = 5
 
 
-# Ingredient names (INN, Vietnamese, US, French spellings).
-NAME_POLICY = FuzzyPolicy(threshold=88.0, margin=4.0)
+# Ingredient names (INN, Vietnamese, US, French spellings). Calibrated: see the module docstring.
+NAME_POLICY = FuzzyPolicy(threshold=90.0, margin=4.0)
 # Brands are short invented words where one letter often separates two different products.
 BRAND_POLICY = FuzzyPolicy(threshold=92.0, margin=6.0, min_length=6)
 # Allergy entries: a wrong match either hides a real allergy or raises a false alarm; stricter.
-ALLERGY_POLICY = FuzzyPolicy(threshold=92.0, margin=6.0, min_length=6)
+ALLERGY_POLICY = FuzzyPolicy(threshold=94.0, margin=6.0, min_length=6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,50 +58,72 @@ class FuzzyHit:
     rivals: tuple[tuple[str, float], ...] = ()
 
 
-def fuzzy_lookup(
-    query: str,
-    choices: Sequence[str],
-    identity: Callable[[str], Hashable],
-    policy: FuzzyPolicy,
-) -> FuzzyHit | None:
-    """The best near match of ``query`` among ``choices`` under ``policy``, or None.
+def _bucket(tokens: Sequence[str]) -> tuple[str, tuple[str, ...]]:
+    key = "".join(tokens)
+    short = tuple(t for t in tokens if len(t) <= _SHORT_TOKEN or any(c.isdigit() for c in t))
+    return key[:_PREFIX], short
 
-    ``identity`` maps a key to the concept it names, so two spellings of one drug are not rivals.
-    Digits must agree exactly: "vitamin b1" is never a typo of "vitamin b12".
 
-    >>> hit = fuzzy_lookup("amoxcilin", ["amoxicilin", "ampicilin"], str, NAME_POLICY)
+class FuzzyIndex:
+    """Match keys bucketed for fuzzy lookup; built once from each key's canonical tokens.
+
+    >>> index = FuzzyIndex([["amoxicilin"], ["ampicilin"], ["vitamin", "b1"], ["vitamin", "b12"]])
+    >>> hit = index.lookup(["amoxcilin"], str, NAME_POLICY)
     >>> hit.key, round(hit.score)
     ('amoxicilin', 95)
-    >>> fuzzy_lookup("xyzzyquinol", ["amoxicilin"], str, NAME_POLICY) is None
+    >>> index.lookup(["vitamin", "b2"], str, NAME_POLICY) is None
     True
     """
-    if len(query) < policy.min_length:
-        return None
-    digits = _DIGITS.findall(query)
-    found = process.extract(
-        query,
-        choices,
-        scorer=fuzz.ratio,
-        processor=None,
-        limit=10,
-        score_cutoff=policy.threshold - policy.margin,
-    )
-    best: tuple[str, float] | None = None
-    best_id: Hashable = None
-    rivals: list[tuple[str, float]] = []
-    seen: set[Hashable] = set()
-    for key, score, _ in found:
-        if _DIGITS.findall(key) != digits:
-            continue
-        concept = identity(key)
-        if best is None:
-            if score < policy.threshold:
-                return None
-            best, best_id = (key, score), concept
-            seen.add(concept)
-        elif concept != best_id and concept not in seen and score >= best[1] - policy.margin:
-            seen.add(concept)
-            rivals.append((key, score))
-    if best is None:
-        return None
-    return FuzzyHit(best[0], best[1], tuple(rivals))
+
+    def __init__(self, token_lists: Iterable[Sequence[str]]) -> None:
+        buckets: dict[tuple[str, tuple[str, ...]], set[str]] = defaultdict(set)
+        for tokens in token_lists:
+            if tokens:
+                buckets[_bucket(tokens)].add("".join(tokens))
+        self._buckets = {b: tuple(sorted(keys)) for b, keys in buckets.items()}
+
+    def __len__(self) -> int:
+        return sum(len(keys) for keys in self._buckets.values())
+
+    def keys(self) -> Iterable[str]:
+        """Every key in the index."""
+        for keys in self._buckets.values():
+            yield from keys
+
+    def lookup(
+        self,
+        tokens: Sequence[str],
+        identity: Callable[[str], Hashable],
+        policy: FuzzyPolicy,
+        exclude: Callable[[str], bool] | None = None,
+    ) -> FuzzyHit | None:
+        """The best near match of the name with these canonical ``tokens`` under ``policy``, or None.
+
+        ``identity`` maps a key to the concept it names, so two spellings of one drug are not rivals;
+        ``exclude`` hides keys (the calibration's leave-one-out).
+        """
+        query = "".join(tokens)
+        if len(query) < policy.min_length:
+            return None
+        choices = self._buckets.get(_bucket(tokens), ())
+        if exclude is not None:
+            choices = tuple(k for k in choices if not exclude(k))
+        found = process.extract(
+            query,
+            choices,
+            scorer=fuzz.ratio,
+            processor=None,
+            limit=10,
+            score_cutoff=policy.threshold - policy.margin,
+        )
+        if not found or found[0][1] < policy.threshold:
+            return None
+        best_key, best_score, _ = found[0]
+        seen = {identity(best_key)}
+        rivals = []
+        for key, score, _ in found[1:]:
+            concept = identity(key)
+            if concept not in seen and score >= best_score - policy.margin:
+                seen.add(concept)
+                rivals.append((key, score))
+        return FuzzyHit(best_key, best_score, tuple(rivals))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["SALT_TOKENS", "base_key", "fold", "key_tokens", "match_key", "salt_acid_key"]
+__all__ = ["SALT_TOKENS", "base_key", "base_tokens", "fold", "key_tokens", "match_key", "salt_acid_key", "salt_only"]
 
 # One character in, one character out, so positions in the folded text are positions in the original
 # (the line parser relies on that to report the brand as written).
@@ -109,19 +109,39 @@ def match_key(text: str) -> str:
     return "".join(key_tokens(text))
 
 
-def base_key(text: str) -> str | None:
-    """The key without salt, ester and hydrate words, or None if there are none or nothing else is left.
+def base_tokens(text: str) -> list[str] | None:
+    """The key tokens without salt, ester and hydrate words, or None if there are none or nothing else is left.
 
-    >>> base_key("Amlodipine besylate")
-    'amlodipin'
-    >>> base_key("Natri clorid") is None
+    >>> base_tokens("Amlodipine besylate")
+    ['amlodipin']
+    >>> base_tokens("Natri clorid") is None
     True
     """
     tokens = key_tokens(text)
     kept = [t for t in tokens if t not in SALT_TOKENS]
     if not kept or len(kept) == len(tokens):
         return None
-    return "".join(kept)
+    return kept
+
+
+def base_key(text: str) -> str | None:
+    """:func:`base_tokens` as a key: ``base_key("Amlodipin besilat") == match_key("amlodipine")``.
+
+    >>> base_key("Amlodipin besilat")
+    'amlodipin'
+    """
+    kept = base_tokens(text)
+    return "".join(kept) if kept else None
+
+
+def salt_only(tokens: list[str]) -> bool:
+    """True when every token is a salt word (``kali clorid``): such names are matched exactly, never
+    fuzzily, because two salts differ by one short word (potassium lactate / potassium acetate).
+
+    >>> salt_only(key_tokens("Kali clorid")), salt_only(key_tokens("Kali clavulanat"))
+    (True, False)
+    """
+    return all(t in SALT_TOKENS for t in tokens)
 
 
 def salt_acid_key(text: str) -> str | None:

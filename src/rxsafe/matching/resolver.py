@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from rxsafe.core.enums import AllergenKind, MatchMethod, ResolutionStatus
 from rxsafe.core.models import PrescriptionLine, Resolution, ResolvedAllergen, ResolvedIngredient, Strength
-from rxsafe.matching.fuzzy import ALLERGY_POLICY, BRAND_POLICY, NAME_POLICY, FuzzyPolicy, fuzzy_lookup
+from rxsafe.matching.fuzzy import ALLERGY_POLICY, BRAND_POLICY, NAME_POLICY, FuzzyPolicy
 from rxsafe.matching.line_parser import NamePart, ParsedLine, clean_name, parse_line
-from rxsafe.matching.normalize import base_key, fold, match_key, salt_acid_key
+from rxsafe.matching.normalize import base_key, base_tokens, fold, key_tokens, match_key, salt_acid_key, salt_only
 from rxsafe.matching.vocabulary import Product, Vocabulary, registration_key
 
 __all__ = ["NameResolver"]
@@ -213,10 +213,11 @@ class NameResolver:
             exact = self._exact_brand(name, key)
         if exact is not None:
             return exact
-        fuzzy = self._fuzzy_name(base_key(name) or key, NAME_POLICY)
+        fuzzy = self._fuzzy_name(name, NAME_POLICY)
         if fuzzy is not None:
             return fuzzy
-        hit = fuzzy_lookup(key, self._v.fuzzy_brands, lambda k: _ingredient_set(self._v.brands[k]), BRAND_POLICY)
+        brands = self._v.brands
+        hit = self._v.fuzzy_brands.lookup(key_tokens(name), lambda k: _ingredient_set(brands[k]), BRAND_POLICY)
         if hit is not None:
             if hit.rivals:
                 return _ambiguous([hit.key, *(k for k, _ in hit.rivals)], self._brand_candidates)
@@ -226,10 +227,17 @@ class NameResolver:
             return m
         return _NO_MATCH
 
-    def _fuzzy_name(self, query: str, policy: FuzzyPolicy) -> _Match | None:
-        """A near match among ingredient names; rivals within the margin make it AMBIGUOUS."""
+    def _fuzzy_name(self, name: str, policy: FuzzyPolicy) -> _Match | None:
+        """A near match among ingredient names; rivals within the margin make it AMBIGUOUS.
+
+        The salt words are set aside first ("Amlodipn besilat" looks for "amlodipin"); a name made only
+        of salt words ("Kali lactat") is never matched fuzzily.
+        """
+        tokens = base_tokens(name) or key_tokens(name)
+        if salt_only(tokens):
+            return None
         names = self._v.names
-        hit = fuzzy_lookup(query, self._v.fuzzy_names, lambda k: names[k].best, policy)
+        hit = self._v.fuzzy_names.lookup(tokens, lambda k: names[k].best, policy)
         if hit is None:
             return None
         if hit.rivals:
@@ -306,10 +314,10 @@ class NameResolver:
         key = match_key(name)
         match = (self._exact_ingredient(name, key) or self._exact_brand(name, key)) if key else None
         if match is None and key:
-            term = self._fuzzy_allergen_term(key)
+            term = self._fuzzy_allergen_term(name)
             if term is not None:
                 return term
-            match = self._fuzzy_name(base_key(name) or key, ALLERGY_POLICY)
+            match = self._fuzzy_name(name, ALLERGY_POLICY)
         if match is None or match.status is not _RESOLVED:
             if _ALLERGY_LIST.search(folded):
                 return _unresolved_allergen("several allergens in one entry")
@@ -328,10 +336,10 @@ class NameResolver:
             score=match.score,
         )
 
-    def _fuzzy_allergen_term(self, key: str) -> ResolvedAllergen | None:
+    def _fuzzy_allergen_term(self, name: str) -> ResolvedAllergen | None:
         """A near match on a class or non-drug term; a near tie between two concepts resolves nothing."""
         allergens = self._v.allergens
-        hit = fuzzy_lookup(key, self._v.fuzzy_allergens, lambda k: allergens[k].concept, ALLERGY_POLICY)
+        hit = self._v.fuzzy_allergens.lookup(key_tokens(name), lambda k: allergens[k].concept, ALLERGY_POLICY)
         if hit is None:
             return None
         if hit.rivals:

@@ -17,7 +17,8 @@ from pathlib import Path
 from rxsafe.core.enums import AllergenKind
 from rxsafe.core.errors import Unavailable
 from rxsafe.matching.line_parser import clean_name
-from rxsafe.matching.normalize import match_key
+from rxsafe.matching.fuzzy import FuzzyIndex
+from rxsafe.matching.normalize import key_tokens, match_key, salt_only
 
 __all__ = [
     "AllergenConcept",
@@ -96,9 +97,9 @@ class Vocabulary:
     brand_first_words: Mapping[str, tuple[Product, ...]]
     registrations: Mapping[str, Product]
     allergens: Mapping[str, AllergenConcept]
-    fuzzy_names: tuple[str, ...] = field(default=())
-    fuzzy_brands: tuple[str, ...] = field(default=())
-    fuzzy_allergens: tuple[str, ...] = field(default=())
+    fuzzy_names: FuzzyIndex = field(default_factory=lambda: FuzzyIndex(()))
+    fuzzy_brands: FuzzyIndex = field(default_factory=lambda: FuzzyIndex(()))
+    fuzzy_allergens: FuzzyIndex = field(default_factory=lambda: FuzzyIndex(()))
 
 
 def brand_key(brand: str) -> str:
@@ -177,17 +178,18 @@ def build_vocabulary(
     Aliases of unknown ingredients are skipped: a name must lead to an ingredient the checks know.
     """
     names: dict[str, dict[str, str]] = defaultdict(dict)
-    fuzzy: set[str] = set()
+    fuzzy: dict[str, list[str]] = {}
 
     def add(name: str, inn: str, kind: str) -> None:
-        key = match_key(name)
+        tokens = key_tokens(name)
+        key = "".join(tokens)
         if not key or inn not in ingredients:
             return
         old = names[key].get(inn)
         if old is None or ALIAS_KIND_RANK.get(kind, 99) < ALIAS_KIND_RANK.get(old, 99):
             names[key][inn] = kind
-        if kind in _FUZZY_KINDS:
-            fuzzy.add(key)
+        if kind in _FUZZY_KINDS and not salt_only(tokens):
+            fuzzy[key] = tokens
 
     for ing in ingredients.values():
         add(ing.inn, ing.inn, "inn")
@@ -197,15 +199,18 @@ def build_vocabulary(
         add(alias, inn, kind)
 
     brands: dict[str, list[Product]] = defaultdict(list)
+    brand_tokens: dict[str, list[str]] = {}
     first_words: dict[str, list[Product]] = defaultdict(list)
     registrations: dict[str, Product] = {}
     for product in products:
         if not product.ingredients or any(i not in ingredients for i in product.ingredients):
             continue
         cleaned = clean_name(product.brand)
-        key = match_key(cleaned)
+        tokens = key_tokens(cleaned)
+        key = "".join(tokens)
         if key:
             brands[key].append(product)
+            brand_tokens[key] = tokens
             first = match_key(cleaned.split()[0])
             if first != key:
                 first_words[first].append(product)
@@ -214,11 +219,15 @@ def build_vocabulary(
 
     labels = class_labels or {}
     allergens: dict[str, AllergenConcept] = {}
+    allergen_tokens: dict[str, list[str]] = {}
+    known_kinds = {k.value for k in AllergenKind} - {AllergenKind.UNRESOLVED.value}
     for term, kind, concept in allergen_terms:
-        key = match_key(term)
-        if key:
+        tokens = key_tokens(term)
+        key = "".join(tokens)
+        if key and kind in known_kinds:
             label = labels.get(concept, term) if kind == AllergenKind.DRUG_CLASS.value else term
             allergens[key] = AllergenConcept(AllergenKind(kind), concept, label)
+            allergen_tokens[key] = tokens
 
     return Vocabulary(
         ingredients=dict(ingredients),
@@ -227,7 +236,7 @@ def build_vocabulary(
         brand_first_words={k: tuple(v) for k, v in first_words.items()},
         registrations=registrations,
         allergens=allergens,
-        fuzzy_names=tuple(sorted(fuzzy)),
-        fuzzy_brands=tuple(sorted(brands)),
-        fuzzy_allergens=tuple(sorted(allergens)),
+        fuzzy_names=FuzzyIndex(fuzzy.values()),
+        fuzzy_brands=FuzzyIndex(brand_tokens.values()),
+        fuzzy_allergens=FuzzyIndex(allergen_tokens.values()),
     )

@@ -62,9 +62,7 @@ def build_context(sources_dir: Path, corrections: Path) -> BuildContext:
     return BuildContext(sources_dir, names, Corrections.load(corrections))
 
 
-def build(
-    sources_dir: Path, out_dir: Path, corrections: Path = DEFAULT_CORRECTIONS, verbose: bool = True
-) -> Tables:
+def build(sources_dir: Path, out_dir: Path, corrections: Path = DEFAULT_CORRECTIONS, verbose: bool = True) -> Tables:
     """Run every contributor, merge, write the tables; print the report when ``verbose``."""
     started = time.perf_counter()
     ctx = build_context(sources_dir, corrections)
@@ -81,8 +79,10 @@ def build(
         t0 = time.perf_counter()
         contribution = contribute(ctx)
         contributions.append(contribution)
-        log.append(f"  {label}: {len(contribution.rules)} rules, {len(contribution.unmapped)} unmapped names "
-                   f"({time.perf_counter() - t0:.1f} s)")
+        log.append(
+            f"  {label}: {len(contribution.rules)} rules, {len(contribution.unmapped)} unmapped names "
+            f"({time.perf_counter() - t0:.1f} s)"
+        )
         if label == "qd5948":
             full, total = qd5948.mapping_report(contribution.rules)
             log.append(f"    QĐ 5948: {full} of {total} pairs map fully (ingredient or combination on both sides)")
@@ -111,7 +111,7 @@ def _report(
         f"(left out), {products.none} not at all"
     )
     unmapped = Counter(source for c in contributions for source, _ in c.unmapped)
-    for source, count in sorted(unmapped.items()):
+    for source in sorted(unmapped):
         names = sorted({n for c in contributions for s, n in c.unmapped if s == source})
         shown = ", ".join(names[:15]) + (" …" if len(names) > 15 else "")
         print(f"  unmapped in {source}: {len(names)} distinct names: {shown}")

@@ -41,14 +41,14 @@ def contribute(ctx: BuildContext) -> Contribution:
                         break
     with (DATA / "allergen_terms.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
-            term, kind, concept = row["term"].strip().lower(), row["concept_kind"], row["concept"]
+            term, kind, target = row["term"].strip().lower(), row["concept_kind"], row["concept"]
             if fold(term) in UNKNOWN_WORDS:
                 raise ValueError(f"allergen term {term!r} means 'unknown'; it must not be a concept")
             if kind not in CONCEPT_KINDS:
                 raise ValueError(f"allergen term {term!r}: concept_kind {kind!r}")
-            if kind == "drug_class" and concept not in groups:
-                raise ValueError(f"allergen term {term!r}: no allergy group {concept!r}")
-            if kind == "ingredient" and not ctx.names.knows(concept):
-                raise ValueError(f"allergen term {term!r}: no ingredient {concept!r}")
-            out.allergen_terms.append(AllergenTermRow(term, kind, concept, TERM_SOURCE))
+            if kind == "drug_class" and target not in groups:
+                raise ValueError(f"allergen term {term!r}: no allergy group {target!r}")
+            if kind == "ingredient" and not ctx.names.knows(target):
+                raise ValueError(f"allergen term {term!r}: no ingredient {target!r}")
+            out.allergen_terms.append(AllergenTermRow(term, kind, target, TERM_SOURCE))
     return out

@@ -68,7 +68,7 @@ def class_key(name: str) -> str:
 
 
 def severity_of(level: str) -> str:
-    """rxsafe severity of an ANSM level; an unknown level is a source change the build must not guess."""
+    """The rxsafe severity of an ANSM level; an unknown level is a source change the build must not guess."""
     try:
         return SEVERITY_BY_LEVEL[fold(level)]
     except KeyError as exc:
@@ -159,7 +159,9 @@ def contribute(sources_dir: Path, names: NameIndex) -> Contribution:
         out.classes.append(ClassRow(classes.ids[key], "ansm", classes.english.get(key, ""), "", SOURCE))
     _index_members(index, classes, bridge, out)
     _atc_members(sources_dir, names, classes, out)
-    out.rules.extend(_rules(entries, classes, bridge, names, folder, out))
+    rules, unbridged_headings = _rules(entries, classes, bridge, names, folder)
+    out.rules.extend(rules)
+    out.unmapped.extend((SOURCE, f"heading: {h}") for h in unbridged_headings)
     out.members.sort()
     out.aliases.sort()
     out.rules.sort()
@@ -217,8 +219,7 @@ def _rules(
     bridge: FrenchBridge,
     names: NameIndex,
     folder: Path,
-    out: Contribution,
-) -> list[RuleRow]:
+) -> tuple[list[RuleRow], list[str]]:
     pairs: dict[tuple[Concept, Concept], _Pair] = defaultdict(_Pair)
     unmapped: set[str] = set()
     for entry in entries:
@@ -235,14 +236,12 @@ def _rules(
         levels = entry.get("severity_levels", [])
         for level in levels if isinstance(levels, list) else []:
             pair.levels.add((one_line(str(level["level"])), one_line(str(level.get("info", "")))))
-    out.unmapped.extend((SOURCE, f"heading: {h}") for h in sorted(unmapped))
     english = _english_entries(folder, classes, names)
-    return [_rule(concepts, pair, english.get(concepts, set())) for concepts, pair in sorted(pairs.items())]
+    rules = [_rule(concepts, pair, english.get(concepts, set())) for concepts, pair in sorted(pairs.items())]
+    return rules, sorted(unmapped)
 
 
-def _rule(
-    concepts: tuple[Concept, Concept], pair: _Pair, english: set[tuple[str, str, str]]
-) -> RuleRow:
+def _rule(concepts: tuple[Concept, Concept], pair: _Pair, english: set[tuple[str, str, str]]) -> RuleRow:
     (a_kind, a), (b_kind, b) = concepts
     levels = sorted(pair.levels, key=lambda lv: (-SEVERITY_RANK[severity_of(lv[0])], lv))
     severity = severity_of(levels[0][0])

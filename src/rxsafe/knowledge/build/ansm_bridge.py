@@ -109,9 +109,7 @@ class FrenchBridge:
         with (folder / "ansm_substance_rxnorm_mappings.tsv").open(encoding="utf-8", newline="") as handle:
             rows = csv.DictReader(handle, delimiter="\t")
             return {
-                fold(row["substance"]): row["RxNorm"].strip()
-                for row in rows
-                if row["RxNorm"].strip() not in ("", "NA")
+                fold(row["substance"]): row["RxNorm"].strip() for row in rows if row["RxNorm"].strip() not in ("", "NA")
             }
 
     @staticmethod

@@ -25,6 +25,8 @@ _NOT_A_SUBSTANCE = re.compile(r",| and |combination|\bvarious\b|\bothers?\b|\bex
 
 @dataclass(frozen=True)
 class AtcCode:
+    """One ATC code (any level) and its English name."""
+
     code: str
     name: str
 
@@ -41,9 +43,7 @@ def read_codes(sources_dir: Path) -> list[AtcCode]:
 def substances(codes: list[AtcCode]) -> list[AtcSubstance]:
     """The level-5 codes that name a single substance."""
     return [
-        AtcSubstance(c.code, c.name)
-        for c in codes
-        if len(c.code) == 7 and not _NOT_A_SUBSTANCE.search(c.name.lower())
+        AtcSubstance(c.code, c.name) for c in codes if len(c.code) == 7 and not _NOT_A_SUBSTANCE.search(c.name.lower())
     ]
 
 
@@ -53,7 +53,7 @@ def ancestors(code: str) -> list[str]:
 
 
 def contribute(ctx: BuildContext) -> Contribution:
-    """Classes ``atc:<code>`` (levels 1–4), memberships, ingredient ATC codes, combination products."""
+    """Classes ``atc:<code>`` (levels 1 to 4), memberships, ingredient ATC codes, combination products."""
     codes = read_codes(ctx.sources_dir)
     out = Contribution()
     for c in codes:
@@ -79,8 +79,12 @@ def contribute(ctx: BuildContext) -> Contribution:
 def _combinations(ctx: BuildContext, out: Contribution) -> None:
     """WHO ATC combination products (brand → ingredients); only products whose every ingredient maps."""
     path = ctx.sources_dir / FOLDER / COMBINATIONS_FILE
+    occurrences: dict[tuple[str, str], int] = {}
     with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
+            code, brand = row["atc_code"].strip(), row["brand_name"].strip()
+            # A brand has one row per strength: the n-th row of (code, brand) in the file is product n.
+            occurrence = occurrences[(code, brand)] = occurrences.get((code, brand), 0) + 1
             parts = [p.strip() for p in row["ingredients"].split("/") if p.strip()]
             inns: list[str] = []
             strengths: list[str] = []
@@ -96,10 +100,9 @@ def _combinations(ctx: BuildContext, out: Contribution) -> None:
                 strengths.append(strength)
             if not complete or not inns:
                 continue
-            code, brand = row["atc_code"].strip(), row["brand_name"].strip()
             out.products.append(
                 ProductRow(
-                    product_id=f"atc:{code}:{brand}",
+                    product_id=f"atc:{code}:{brand}:{occurrence}",
                     brand=brand,
                     registration_number="",
                     ingredients=tuple(inns),

@@ -67,11 +67,7 @@ class AtcTable:
     def members(self, group: str, exclude: Iterable[str] = ()) -> list[str]:
         """INNs of the level-5 substances under an ATC group code, sorted; combinations are left out."""
         skip = set(exclude)
-        found = {
-            inn
-            for code, inn in self.substance_inn.items()
-            if code.startswith(group) and inn not in skip
-        }
+        found = {inn for code, inn in self.substance_inn.items() if code.startswith(group) and inn not in skip}
         return sorted(found)
 
 

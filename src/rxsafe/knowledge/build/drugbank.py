@@ -26,9 +26,7 @@ def read_entries(sources_dir: Path) -> list[DrugBankEntry]:
     with (sources_dir / FOLDER / FILE).open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             synonyms = tuple(
-                s.strip()
-                for s in row["Synonyms"].split(" | ")
-                if s.strip() and len(s.strip()) <= _MAX_SYNONYM_LENGTH
+                s.strip() for s in row["Synonyms"].split(" | ") if s.strip() and len(s.strip()) <= _MAX_SYNONYM_LENGTH
             )
             entries.append(DrugBankEntry(row["DrugBank ID"].strip(), row["Common name"].strip(), synonyms))
     return entries
@@ -41,9 +39,7 @@ def contribute(ctx: BuildContext) -> Contribution:
         entry = concept.drugbank
         if entry is None:
             continue
-        out.ingredients.append(
-            IngredientRow(concept.inn, drugbank_id=entry.drugbank_id, sources=(SOURCE_DRUGBANK,))
-        )
+        out.ingredients.append(IngredientRow(concept.inn, drugbank_id=entry.drugbank_id, sources=(SOURCE_DRUGBANK,)))
         known = {fold(concept.inn), *(fold(n) for n in concept.atc_names)}
         if fold(entry.common_name) in known:
             out.aliases.append(AliasRow(entry.common_name, concept.inn, "inn", SOURCE_DRUGBANK))

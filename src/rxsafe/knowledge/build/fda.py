@@ -68,7 +68,9 @@ def contribute(sources_dir: Path, names: NameIndex) -> Contribution:
             if (pathway, role, drug) in _CONTRADICTED:
                 unmapped.add(f"{drug} as {role_label(pathway, role)} (contradicted by FDA footnote 2)")
                 continue
-            if " and " in drug or "combination regimen" in row["note"]:
+            # The tidy file flags regimens with exactly this phrase; ritonavir's own footnote 14 merely mentions
+            # "combination regimens", so a looser test would drop ritonavir itself.
+            if " and " in drug or "combination regimen as listed by FDA" in row["note"]:
                 unmapped.add(f"{drug} (combination regimen)")
                 continue
             inn = names.to_inn(drug)
@@ -91,8 +93,7 @@ def contribute(sources_dir: Path, names: NameIndex) -> Contribution:
         skip = set(split_list(row["exclude"]))
         via = f"fda_table: {role_label(pathway, role)}"
         out.members.extend(
-            MemberRow(f"ansm:{row['ansm_class']}", inn, SOURCE, via)
-            for inn in sorted(by_role[(pathway, role)] - skip)
+            MemberRow(f"ansm:{row['ansm_class']}", inn, SOURCE, via) for inn in sorted(by_role[(pathway, role)] - skip)
         )
     out.members.sort()
     out.unmapped.extend((SOURCE, name) for name in sorted(unmapped))

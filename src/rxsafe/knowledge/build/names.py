@@ -46,8 +46,8 @@ besilate tartrate bitartrate citrate acetate diacetate fumarate hemifumarate suc
 dipropionate butyrate benzoate lactate nitrate bromide chloride iodide tosylate malate embonate pamoate
 trihydrate dihydrate monohydrate hemihydrate pentahydrate sesquihydrate tetrahydrate hydrate anhydrous anhydrat
 hyclate disoproxil meglumine trometamol estolate ethylsuccinate stearate palmitate decanoate enanthate
-cypionate furoate xinafoate base monosodium edisylate napadisilate dinitrate mononitrate
-""".split()
+cypionate furoate xinafoate base monosodium edisylate napadisilate dinitrate mononitrate carbonate
+""".split()  # noqa: SIM905 - a word list reads better as text
 
 _PAREN = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -103,6 +103,12 @@ def candidates(name: str) -> list[str]:
     out = [name]
     bare = _PAREN.sub(" ", name)
     out.append(bare)
+    # Salt words dropped one at a time from the end ("tenofovir disoproxil fumarate" reaches
+    # "tenofovir disoproxil" before "tenofovir"), then all of them wherever they stand.
+    words = fold(bare).split()
+    while len(words) > 1 and _skeleton_word(words[-1]) in _SALT_SKELETONS:
+        words = words[:-1]
+        out.append(" ".join(words))
     stripped = strip_salts(bare)
     if stripped:
         out.append(stripped)
@@ -132,6 +138,8 @@ class AtcSubstance:
 
 @dataclass(frozen=True)
 class DrugBankEntry:
+    """One DrugBank vocabulary row: id, common name, usable synonyms."""
+
     drugbank_id: str
     common_name: str
     synonyms: tuple[str, ...]
@@ -149,6 +157,8 @@ class Concept:
 
 @dataclass(frozen=True)
 class NameException:
+    """A reviewed name → INN mapping the spelling rules cannot derive, with its reason."""
+
     name: str
     inn: str
     reason: str
@@ -177,14 +187,14 @@ class VocabularyIndex:
     _TIERS = 3
 
     def __init__(self, concepts: dict[str, Concept], exceptions: Iterable[NameException] = ()) -> None:
+        """Index every name of every concept under each normalisation, by trust tier."""
         self.concepts = concepts
         self.exceptions: dict[str, NameException] = {}
         self.problems: list[str] = []
-        self._index: list[list[dict[str, set[str]]]] = [
-            [{} for _ in range(self._TIERS)] for _ in _KEY_FUNCTIONS
-        ]
+        self._index: list[list[dict[str, set[str]]]] = [[{} for _ in range(self._TIERS)] for _ in _KEY_FUNCTIONS]
         for concept in concepts.values():
-            self._add(0, concept.inn, concept.inn)
+            # A DrugBank-only key is as trusted as DrugBank's common name, not as an ATC (INN) name.
+            self._add(0 if concept.atc_codes else 1, concept.inn, concept.inn)
             for atc_name in concept.atc_names:
                 self._add(0, atc_name, concept.inn)
             if concept.drugbank is not None:
@@ -213,10 +223,10 @@ class VocabularyIndex:
         return result
 
     def _lookup(self, name: str) -> str | None:
-        exc = self.exceptions.get(fold(name))
+        forms = candidates(name)
+        exc = self.exception_for(name)
         if exc is not None:
             return exc.inn
-        forms = candidates(name)
         # Trusted tiers first across every form: "estradiol valerat" reaches the ATC substance estradiol
         # before DrugBank's separate ester entry.
         for tier in range(self._TIERS):
@@ -236,8 +246,12 @@ class VocabularyIndex:
         return inn in self.concepts
 
     def exception_for(self, name: str) -> NameException | None:
-        """The reviewed exception that maps this name, if any."""
-        return self.exceptions.get(fold(name))
+        """The reviewed exception that maps this name (or it without parentheses), if any."""
+        for form in candidates(name)[:2]:
+            exc = self.exceptions.get(fold(form))
+            if exc is not None:
+                return exc
+        return None
 
 
 def build_vocabulary(

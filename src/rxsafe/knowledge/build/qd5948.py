@@ -9,7 +9,6 @@ and corrected cells set ``needs_review``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import openpyxl
@@ -30,6 +29,8 @@ FIELDS = ("HOAT_CHAT_1", "HOAT_CHAT_2", "CO_CHE", "HAU_QUA", "XU_TRI")
 
 @dataclass(frozen=True)
 class Row5948:
+    """One row of the decision's table, cleaned and corrected."""
+
     stt: int
     drug_1: str
     drug_2: str
@@ -134,8 +135,3 @@ def mapping_report(rules: list[RuleRow]) -> tuple[int, int]:
     """(rows whose both sides map to ingredients or combinations, all rows) of this source's rules."""
     full = sum(1 for r in rules if r.a_kind != "unmapped" and r.b_kind != "unmapped")
     return full, len(rules)
-
-
-def source_path(sources_dir: Path) -> Path:
-    """The workbook this module reads."""
-    return sources_dir / FOLDER / FILE

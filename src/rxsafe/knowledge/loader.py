@@ -1,0 +1,280 @@
+"""The compiled knowledge tables (knowledge/*.tsv) loaded into the indexes the checks query.
+
+Startup reads the TSVs once and builds plain dict/set indexes; pydantic objects are made only when a query
+needs them, and cached. Class rules (a class, or a fixed combination, on one side) are not expanded into pairs
+at load: a query looks them up through the classes of each ingredient, which keeps memory and startup small.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from rxsafe.core.enums import Severity
+from rxsafe.core.knowledge_port import CrossReactivity, DrugClass, InteractionHit, InteractionRule, SourceRef
+from rxsafe.core.models import LocalizedText
+
+LIST_SEPARATOR = " | "
+_RULE_COLUMNS = (
+    "rule_id",
+    "a_kind",
+    "a",
+    "b_kind",
+    "b",
+    "severity",
+    "mechanism_vi",
+    "mechanism_en",
+    "consequence_vi",
+    "consequence_en",
+    "management_vi",
+    "management_en",
+    "sources",
+    "needs_review",
+)
+
+Side = tuple[str, str]
+
+
+class KnowledgeLoadError(Exception):
+    """The tables cannot be read or do not match the schema; the service must not start on them."""
+
+
+def _rows(path: Path, columns: Sequence[str] | None = None) -> Iterator[list[str]]:
+    """The data rows of one TSV (no quoting in these tables, so a split is exact and fast)."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            header = handle.readline().rstrip("\n").split("\t")
+            if columns is not None and tuple(header) != tuple(columns):
+                raise KnowledgeLoadError(f"{path.name}: header {header} is not {list(columns)}")
+            width = len(header)
+            for number, line in enumerate(handle, start=2):
+                cells = line.rstrip("\n").split("\t")
+                if len(cells) != width:
+                    raise KnowledgeLoadError(f"{path.name}:{number}: {len(cells)} cells, expected {width}")
+                yield cells
+    except OSError as error:
+        raise KnowledgeLoadError(f"cannot read {path}: {error}") from error
+
+
+def _split(cell: str) -> tuple[str, ...]:
+    return tuple(cell.split(LIST_SEPARATOR)) if cell else ()
+
+
+@dataclass(frozen=True)
+class IngredientInfo:
+    """One row of ingredients.tsv."""
+
+    inn: str
+    vi_name: str
+    atc_codes: tuple[str, ...]
+    drugbank_id: str
+
+
+class KnowledgeBase:
+    """The ``Knowledge`` port over the compiled tables; read-only after construction."""
+
+    def __init__(self, path: Path) -> None:
+        """Read the tables under ``path`` and build the indexes; raises KnowledgeLoadError."""
+        self.path = path
+        try:
+            manifest = (path / "MANIFEST.tsv").read_bytes()
+        except OSError as error:
+            raise KnowledgeLoadError(f"cannot read {path / 'MANIFEST.tsv'}: {error}") from error
+        self._version = hashlib.sha256(manifest).hexdigest()[:12]
+
+        self._ingredients: dict[str, IngredientInfo] = {}
+        for inn, vi_name, atc_codes, drugbank_id, _sources in _rows(path / "ingredients.tsv"):
+            self._ingredients[inn] = IngredientInfo(inn, vi_name, _split(atc_codes), drugbank_id)
+
+        self._classes: dict[str, DrugClass] = {}
+        for class_id, kind, name_en, name_vi, _source in _rows(path / "classes.tsv"):
+            self._classes[class_id] = DrugClass(
+                class_id=class_id, name=LocalizedText(vi=name_vi, en=name_en), kind=kind
+            )
+
+        # inn → {class_id: membership source}; class_id → members.
+        self._memberships: dict[str, dict[str, str]] = {}
+        self._members: dict[str, set[str]] = {}
+        for class_id, inn, source, _via in _rows(path / "class_members.tsv"):
+            self._memberships.setdefault(inn, {}).setdefault(class_id, source)
+            self._members.setdefault(class_id, set()).add(inn)
+
+        # Rules stay raw rows; pair rules keyed by the sorted ingredient pair, the rest by their
+        # class/combination side(s). Rules with an unmapped side cannot reach a pair and are only counted.
+        self._rules: list[list[str]] = []
+        self._pair_rules: dict[tuple[str, str], list[int]] = {}
+        self._side_rules: dict[Side, list[int]] = {}
+        self._combinations_of: dict[str, set[str]] = {}
+        self.unmapped_rules = 0
+        for cells in _rows(path / "interactions.tsv", _RULE_COLUMNS):
+            a_kind, a, b_kind, b = cells[1], cells[2], cells[3], cells[4]
+            if "unmapped" in (a_kind, b_kind):
+                self.unmapped_rules += 1
+                continue
+            index = len(self._rules)
+            self._rules.append(cells)
+            if a_kind == "ingredient" and b_kind == "ingredient":
+                self._pair_rules.setdefault((a, b) if a <= b else (b, a), []).append(index)
+                continue
+            for kind, concept in {(a_kind, a), (b_kind, b)}:
+                if kind != "ingredient":
+                    self._side_rules.setdefault((kind, concept), []).append(index)
+                if kind == "combination":
+                    for component in concept.split(" + "):
+                        self._combinations_of.setdefault(component, set()).add(concept)
+
+        self._cross: dict[tuple[str, str], tuple[bool, str, str]] = {}
+        for drug_a, drug_b, cross, basis, source in _rows(path / "cross_reactivity.tsv"):
+            self._cross[(drug_a, drug_b)] = (cross == "1", basis, source)
+
+        self._rule_cache: dict[int, InteractionRule] = {}
+        self._classes_of_cache: dict[str, tuple[DrugClass, ...]] = {}
+        self._hits = lru_cache(maxsize=65536)(self._compute_hits)
+
+    # --- the Knowledge port -------------------------------------------------------------------------------
+
+    @property
+    def version(self) -> str:
+        """First 12 hex digits of the SHA-256 of MANIFEST.tsv."""
+        return self._version
+
+    def interactions(self, a: str, b: str) -> Sequence[InteractionHit]:
+        """Rules that apply to the ingredient pair (order-free), highest severity first."""
+        return self._hits(*((a, b) if a <= b else (b, a)))
+
+    def classes_of(self, inn: str) -> Sequence[DrugClass]:
+        """Every class the ingredient is a member of, sorted by class id."""
+        cached = self._classes_of_cache.get(inn)
+        if cached is None:
+            ids = sorted(self._memberships.get(inn, {}))
+            cached = tuple(self._classes[c] for c in ids if c in self._classes)
+            self._classes_of_cache[inn] = cached
+        return cached
+
+    def in_class(self, inn: str, class_id: str) -> bool:
+        """Whether the ingredient is a member of the class."""
+        return class_id in self._memberships.get(inn, {})
+
+    def class_label(self, class_id: str) -> LocalizedText:
+        """The class's names; an unknown class reads as its id."""
+        known = self._classes.get(class_id)
+        return known.name if known is not None else LocalizedText(en=class_id, vi=class_id)
+
+    def cross_reactivity(self, allergen: str, drug: str) -> CrossReactivity | None:
+        """The Hutten 2025 matrix's answer for two beta-lactams, or None when it does not cover them."""
+        found = self._cross.get((allergen, drug))
+        if found is None:
+            return None
+        cross, basis, source = found
+        return CrossReactivity(
+            allergen=allergen,
+            drug=drug,
+            cross_reactive=cross,
+            basis=basis,
+            source=SourceRef(source=source, reference=f"{allergen} / {drug}"),
+        )
+
+    def therapeutic_groups(self, inn: str) -> Sequence[str]:
+        """ATC level-4 groups (``atc:C09AA``) of the ingredient, for duplicate-therapy checks."""
+        return tuple(c for c in sorted(self._memberships.get(inn, {})) if c.startswith("atc:") and len(c) == 9)
+
+    def vi_name(self, inn: str) -> str:
+        """The Vietnamese spelling (from QĐ 5948), or ""."""
+        info = self._ingredients.get(inn)
+        return info.vi_name if info is not None else ""
+
+    # --- more than the port -------------------------------------------------------------------------------
+
+    def ingredient(self, inn: str) -> IngredientInfo | None:
+        """The ingredient row, or None when the INN is not in the knowledge base."""
+        return self._ingredients.get(inn)
+
+    def knows(self, inn: str) -> bool:
+        """Whether the INN is an ingredient of the knowledge base."""
+        return inn in self._ingredients
+
+    def members(self, class_id: str) -> frozenset[str]:
+        """The ingredients of a class."""
+        return frozenset(self._members.get(class_id, ()))
+
+    def graph(self) -> Any:
+        """The knowledge as a networkx graph, for exploration only (built on each call, never at startup).
+
+        Nodes are ``("ingredient", inn)`` and ``("class", id)``; edges are memberships and rules.
+        """
+        # Imported here: exploration only, so the service does not pay for networkx at startup.
+        import networkx as nx  # type: ignore[import-untyped]
+
+        graph = nx.Graph()
+        for inn in self._ingredients:
+            graph.add_node(("ingredient", inn))
+        for class_id, members in self._members.items():
+            for inn in members:
+                graph.add_edge(("class", class_id), ("ingredient", inn), kind="member")
+        for cells in self._rules:
+            graph.add_edge((cells[1], cells[2]), (cells[3], cells[4]), kind="rule", rule_id=cells[0], severity=cells[5])
+        return graph
+
+    # --- internals ----------------------------------------------------------------------------------------
+
+    def _sides(self, inn: str) -> dict[Side, str]:
+        """Every rule side the ingredient stands for, each with how (the ``via`` text; "" for itself)."""
+        sides: dict[Side, str] = {("ingredient", inn): ""}
+        for class_id, source in self._memberships.get(inn, {}).items():
+            label = self.class_label(class_id).en or class_id
+            sides[("class", class_id)] = f"{inn} is in {label} [{class_id}] ({source})"
+        for combination in self._combinations_of.get(inn, ()):
+            sides[("combination", combination)] = (
+                f"{inn} is a component of the combination {combination} that the rule names"
+            )
+        return sides
+
+    def _compute_hits(self, a: str, b: str) -> tuple[InteractionHit, ...]:
+        found: dict[int, str] = {i: "" for i in self._pair_rules.get((a, b), ())}
+        sides_a, sides_b = self._sides(a), self._sides(b)
+        for first, second in ((sides_a, sides_b), (sides_b, sides_a)):
+            for side, via in first.items():
+                for index in self._side_rules.get(side, ()):
+                    if index in found:
+                        continue
+                    cells = self._rules[index]
+                    rule_a, rule_b = (cells[1], cells[2]), (cells[3], cells[4])
+                    other = rule_b if rule_a == side else rule_a
+                    if other in second:
+                        found[index] = "; ".join(v for v in (via, second[other]) if v)
+        hits = [InteractionHit(rule=self._rule(i), via=via) for i, via in found.items()]
+        hits.sort(key=lambda h: (-int(h.rule.severity), h.rule.rule_id))
+        return tuple(hits)
+
+    def _rule(self, index: int) -> InteractionRule:
+        rule = self._rule_cache.get(index)
+        if rule is None:
+            c = self._rules[index]
+            sources = []
+            for cite in _split(c[12]):
+                source, reference, level = [*cite.split(";", 2), "", ""][:3]
+                sources.append(SourceRef(source=source, reference=reference, level=level))
+            rule = InteractionRule(
+                rule_id=c[0],
+                a_kind=c[1],
+                a=c[2],
+                b_kind=c[3],
+                b=c[4],
+                severity=Severity[c[5].upper()],
+                mechanism=LocalizedText(vi=c[6], en=c[7]),
+                consequence=LocalizedText(vi=c[8], en=c[9]),
+                management=LocalizedText(vi=c[10], en=c[11]),
+                sources=tuple(sources),
+                needs_review=c[13] == "1",
+            )
+            self._rule_cache[index] = rule
+        return rule
+
+
+def load_knowledge(path: Path | str) -> KnowledgeBase:
+    """Load the compiled tables from ``path`` (the ``knowledge/`` directory); raises KnowledgeLoadError."""
+    return KnowledgeBase(Path(path))
