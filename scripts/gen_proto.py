@@ -20,6 +20,14 @@ PROTOS = ROOT / "protos"
 OUT = ROOT / "src" / "rxsafe" / "gen"
 
 
+def _typed_grpc_stubs(out: str) -> list[str]:
+    """Type stubs for the gRPC module (mypy-protobuf), when the dev tools are installed; the service runs without."""
+    plugin = Path(sys.executable).with_name("protoc-gen-mypy_grpc")
+    if not plugin.exists():
+        return []
+    return [f"--plugin=protoc-gen-mypy_grpc={plugin}", f"--mypy_grpc_out={out}"]
+
+
 def main() -> int:
     protos = sorted(str(p.relative_to(PROTOS)) for p in PROTOS.rglob("*.proto"))
     well_known = str(resources.files("grpc_tools") / "_proto")
@@ -31,6 +39,7 @@ def main() -> int:
             f"--python_out={tmp}",
             f"--pyi_out={tmp}",
             f"--grpc_python_out={tmp}",
+            *_typed_grpc_stubs(tmp),
             *protos,
         ]
         if protoc.main(args) != 0:

@@ -187,7 +187,7 @@ def _parse_override(text: str) -> pb.Override:
     name = "OVERRIDE_REASON_" + reason.strip().upper().removeprefix("OVERRIDE_REASON_")
     if not conflict_id or name not in pb.OverrideReason.keys():  # noqa: SIM118 -- an EnumTypeWrapper, not a dict
         raise InvalidRequest("--override", f"expected CONFLICT_ID=REASON[:COMMENT], got {text!r}")
-    return pb.Override(conflict_id=conflict_id, reason=pb.OverrideReason.Value(name), comment=comment)
+    return pb.Override(conflict_id=conflict_id, reason=name, comment=comment)
 
 
 async def _call(target: str, method: str, request: Message) -> int:

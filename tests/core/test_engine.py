@@ -209,3 +209,23 @@ def test_commit_needs_an_override_for_every_interruptive_conflict(kb: FakeKnowle
     with pytest.raises(InvalidRequest) as error:
         verify_overrides(report, [Override(conflict_id="c-nope", reason=OverrideReason.WILL_MONITOR)])
     assert error.value.field == "overrides[0].conflict_id"
+
+
+def test_a_combination_rule_needs_every_component(kb: FakeKnowledge) -> None:
+    from rxsafe.core.knowledge_port import InteractionHit, InteractionRule, SourceRef  # noqa: PLC0415
+
+    rule = InteractionRule(
+        rule_id="r-combo",
+        a_kind="combination",
+        a="sacubitril + valsartan",
+        b_kind="ingredient",
+        b="enalapril",
+        severity=Severity.CONTRAINDICATED,
+        sources=(SourceRef(source="QĐ 5948/QĐ-BYT"),),
+    )
+    hit = InteractionHit(rule=rule, via="valsartan is a component of sacubitril + valsartan")
+    kb.rules[frozenset(("valsartan", "enalapril"))] = [hit]
+    kb.rules[frozenset(("sacubitril", "enalapril"))] = [hit]
+    assert check(context(), lines(resolved("valsartan"), resolved("enalapril")), kb, Policy()).conflicts == ()
+    both = check(context(), lines(resolved("sacubitril", "valsartan"), resolved("enalapril")), kb, Policy())
+    assert {c.severity for c in both.conflicts} == {Severity.CONTRAINDICATED}

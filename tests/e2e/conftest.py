@@ -81,6 +81,8 @@ def stop_server(server: RunningServer) -> None:
     except subprocess.TimeoutExpired:
         server.process.kill()
         server.process.wait()
+    if server.process.stderr is not None:
+        server.process.stderr.close()
 
 
 @pytest.fixture(scope="session")

@@ -64,9 +64,13 @@ def test_example_flags_the_penicillin_allergy_and_warfarin_aspirin(server: Runni
     assert allergy[0].line_indexes == [0]
     assert allergy[0].interruptive
     assert allergy[0].record_entries[0].kind == pb.RECORD_ENTRY_KIND_ALLERGY
-    interaction = [c for c in report.conflicts if c.kind == pb.CONFLICT_KIND_INTERACTION]
+    interaction = [
+        c
+        for c in report.conflicts
+        if c.kind == pb.CONFLICT_KIND_INTERACTION and list(c.drugs) == ["acetylsalicylic acid", "warfarin"]
+    ]
     assert len(interaction) == 1
-    assert "warfarin" in interaction[0].drugs
+    assert interaction[0].line_indexes == [1]
     assert interaction[0].severity >= pb.SEVERITY_MAJOR
     assert interaction[0].evidence and all(e.source for e in interaction[0].evidence)
     assert interaction[0].record_entries[0].start_date == "2026-11-01"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 from rxsafe.core.enums import Severity
@@ -111,7 +112,6 @@ def test_therapeutic_groups_and_vi_name(kb: KnowledgeBase) -> None:
 
 
 def test_version_is_manifest_hash(kb: KnowledgeBase) -> None:
-    import hashlib
 
     expected = hashlib.sha256((KNOWLEDGE / "MANIFEST.tsv").read_bytes()).hexdigest()[:12]
     assert kb.version == expected

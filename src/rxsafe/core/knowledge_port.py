@@ -29,11 +29,17 @@ class SourceRef(KnowledgeFact):
     level: str = ""
 
 
+# Side kinds of an interaction rule: an ingredient, a class, or a fixed combination ("sacubitril + valsartan").
+INGREDIENT = "ingredient"
+CLASS = "class"
+COMBINATION = "combination"
+
+
 class InteractionRule(KnowledgeFact):
     """An interaction rule between two ingredients or classes, as compiled into knowledge/interactions.tsv."""
 
     rule_id: str
-    # "ingredient" or "class" on each side; the concept is an INN or a class id.
+    # INGREDIENT, CLASS or COMBINATION on each side; the concept is an INN, a class id, or INNs joined by " + ".
     a_kind: str
     a: str
     b_kind: str

@@ -109,6 +109,7 @@ class KnowledgeBase:
         self._pair_rules: dict[tuple[str, str], list[int]] = {}
         self._side_rules: dict[Side, list[int]] = {}
         self._combinations_of: dict[str, set[str]] = {}
+        self._pair_inns: set[str] = set()
         self.unmapped_rules = 0
         for cells in _rows(path / "interactions.tsv", _RULE_COLUMNS):
             a_kind, a, b_kind, b = cells[1], cells[2], cells[3], cells[4]
@@ -119,6 +120,7 @@ class KnowledgeBase:
             self._rules.append(cells)
             if a_kind == "ingredient" and b_kind == "ingredient":
                 self._pair_rules.setdefault((a, b) if a <= b else (b, a), []).append(index)
+                self._pair_inns.update((a, b))
                 continue
             for kind, concept in {(a_kind, a), (b_kind, b)}:
                 if kind != "ingredient":
@@ -197,9 +199,13 @@ class KnowledgeBase:
         """Whether the INN is an ingredient of the knowledge base."""
         return inn in self._ingredients
 
-    def members(self, class_id: str) -> frozenset[str]:
-        """The ingredients of a class."""
+    def class_members(self, class_id: str) -> frozenset[str]:
+        """The ingredients of a class (empty for an unknown class)."""
         return frozenset(self._members.get(class_id, ()))
+
+    def covers(self, inn: str) -> bool:
+        """Whether any rule reaches the ingredient, as a pair or through a class or combination it is in."""
+        return inn in self._pair_inns or any(side in self._side_rules for side in self._sides(inn))
 
     def graph(self) -> Any:
         """The knowledge as a networkx graph, for exploration only (built on each call, never at startup).
@@ -207,7 +213,7 @@ class KnowledgeBase:
         Nodes are ``("ingredient", inn)`` and ``("class", id)``; edges are memberships and rules.
         """
         # Imported here: exploration only, so the service does not pay for networkx at startup.
-        import networkx as nx  # type: ignore[import-untyped]
+        import networkx as nx  # type: ignore[import-untyped]  # noqa: PLC0415
 
         graph = nx.Graph()
         for inn in self._ingredients:
@@ -234,7 +240,7 @@ class KnowledgeBase:
         return sides
 
     def _compute_hits(self, a: str, b: str) -> tuple[InteractionHit, ...]:
-        found: dict[int, str] = {i: "" for i in self._pair_rules.get((a, b), ())}
+        found: dict[int, str] = dict.fromkeys(self._pair_rules.get((a, b), ()), "")
         sides_a, sides_b = self._sides(a), self._sides(b)
         for first, second in ((sides_a, sides_b), (sides_b, sides_a)):
             for side, via in first.items():

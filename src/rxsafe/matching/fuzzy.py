@@ -11,7 +11,11 @@ a similarity score cannot weigh:
   different drugs differ exactly there (citalopram / escitalopram, cloxacillin / dicloxacillin,
   propranolol / dexpropranolol, nitric / citric acid);
 - short tokens and numbers must agree exactly: "vitamin b1" is never a typo of "vitamin b12", nor
-  "latrunculin a" of "latrunculin b".
+  "latrunculin a" of "latrunculin b";
+- at most ``max_edits`` typing errors (optimal string alignment: a letter missing, extra, wrong, or two
+  swapped). ``fuzz.ratio`` alone forgives a two-letter gap in a long name, and that is exactly how
+  neighbouring drugs differ (valaciclovir / valganciclovir, pentifylline / pentoxifylline,
+  dinoprost / dinoprostone).
 
 Candidates are bucketed by (prefix, short tokens) at load, which is also what makes a lookup cheap.
 The thresholds were calibrated with ``scripts/calibrate_matching.py``; see its docstring for the set.
@@ -24,6 +28,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 __all__ = ["ALLERGY_POLICY", "BRAND_POLICY", "NAME_POLICY", "FuzzyHit", "FuzzyIndex", "FuzzyPolicy"]
 
@@ -33,12 +38,17 @@ _SHORT_TOKEN = 2
 
 @dataclass(frozen=True, slots=True)
 class FuzzyPolicy:
-    """When a near match counts: ``threshold`` (0–100) for the best score; a different concept scoring
-    within ``margin`` of it makes the match ambiguous; keys shorter than ``min_length`` never match."""
+    """When a near match counts.
+
+    ``threshold`` (0–100) is the least score of the best match; a different concept scoring within
+    ``margin`` of it makes the match ambiguous; keys shorter than ``min_length`` never match, and a key
+    more than ``max_edits`` typing errors away never matches whatever its score.
+    """
 
     threshold: float
     margin: float
     min_length: int = 5
+    max_edits: int = 1
 
 
 # Ingredient names (INN, Vietnamese, US, French spellings). Calibrated: see the module docstring.
@@ -116,6 +126,7 @@ class FuzzyIndex:
             limit=10,
             score_cutoff=policy.threshold - policy.margin,
         )
+        found = [f for f in found if OSA.distance(query, f[0]) <= policy.max_edits]
         if not found or found[0][1] < policy.threshold:
             return None
         best_key, best_score, _ = found[0]

@@ -66,7 +66,6 @@ _FORM_WORDS = sorted(
 _FORM = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _FORM_WORDS) + r")\b")
 _BARE_NUMBER = re.compile(r"(?<![a-z0-9.,])(\d+(?:[.,]\d+)?)(?![a-z0-9.,])")
 _LETTERS = re.compile(r"[a-z]")
-_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +121,9 @@ def _split_segment(text: str) -> tuple[str, list[Strength]]:
         # "Nootryl 800": a number with no unit is still the strength as written.
         strengths.append(Strength(value=float(bare[0][1].replace(",", ".")), unit="", text=bare[0][1]))
     kept = "".join(ch if f != " " else " " for ch, f in zip(text, folded, strict=True))
-    # Punctuation left at the edges ("Levofloxacin*", "- Paracetamol") is not part of the name.
-    name = _SPACE.sub(" ", kept).strip(" .,:;-*_/")
+    # Punctuation left between removed strengths ("500mg/62,5mg") or at the edges ("Levofloxacin*",
+    # "- Paracetamol") is not part of the name.
+    name = " ".join(t for t in kept.split() if any(c.isalnum() for c in t)).strip(" .,:;-*_/")
     return (name if _LETTERS.search(fold(name)) else ""), strengths
 
 
@@ -170,7 +170,7 @@ def parse_line(text: str) -> ParsedLine:
     if tail:
         text, folded = text[: tail.start()], folded[: tail.start()]
 
-    bracket_texts = []
+    bracket_texts: list[str] = []
     for m in reversed(list(_BRACKET.finditer(folded))):
         inner = folded[m.start(1) : m.end(1)]
         if not _SALT_CLAUSE.match(inner.strip()):

@@ -24,6 +24,7 @@ _CHAR_MAP = {"đ": "d", "Đ": "d", "µ": "u", "μ": "u", "×": "x", "\u00a0": " 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _APOSTROPHE = re.compile(r"['’`]")
 _DOUBLE_LETTER = re.compile(r"([a-z])\1+")
+_ROMAN = re.compile(r"[ivx]+")
 
 # Whole-token synonyms applied after the spelling rules: the Vietnamese word is the canonical form.
 _TOKEN_SYNONYMS = {
@@ -70,7 +71,8 @@ def fold(text: str) -> str:
 
 def _spell(token: str) -> str:
     """Apply the VI/INN spelling rules to one folded token."""
-    if token.isdigit():
+    if token.isdigit() or _ROMAN.fullmatch(token):
+        # Numbers and roman numerals ("factor vii" / "factor viii") are identifiers, not spellings.
         return token
     token = token.replace("ph", "f").replace("chl", "cl").replace("y", "i")
     token = _DOUBLE_LETTER.sub(r"\1", token)
@@ -135,8 +137,10 @@ def base_key(text: str) -> str | None:
 
 
 def salt_only(tokens: list[str]) -> bool:
-    """True when every token is a salt word (``kali clorid``): such names are matched exactly, never
-    fuzzily, because two salts differ by one short word (potassium lactate / potassium acetate).
+    """True when every token is a salt word (``kali clorid``).
+
+    Such names are matched exactly, never fuzzily: two salts differ by one short word (potassium
+    lactate / potassium acetate).
 
     >>> salt_only(key_tokens("Kali clorid")), salt_only(key_tokens("Kali clavulanat"))
     (True, False)

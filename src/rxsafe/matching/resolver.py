@@ -186,8 +186,11 @@ class NameResolver:
     def _ingredients(
         self, inns: Sequence[str], strength: Strength | None, loose: Sequence[Strength | None]
     ) -> tuple[ResolvedIngredient, ...]:
-        """Attach strengths: one ingredient takes its strength; n ingredients take n loose strengths in
-        order (``Augmentin 875mg/125mg``); a single total (``Augmentin 625mg``) attaches to none."""
+        """The resolved ingredients with their strengths attached.
+
+        One ingredient takes its strength; n ingredients take n loose strengths in order
+        (``Augmentin 875mg/125mg``); a single total (``Augmentin 625mg``) attaches to none.
+        """
         strengths: list[Strength | None]
         if len(inns) == 1:
             strengths = [strength or (loose[0] if len(loose) == 1 else None)]
@@ -213,19 +216,20 @@ class NameResolver:
             exact = self._exact_brand(name, key)
         if exact is not None:
             return exact
-        fuzzy = self._fuzzy_name(name, NAME_POLICY)
-        if fuzzy is not None:
-            return fuzzy
+        return self._fuzzy_name(name, NAME_POLICY) or self._fuzzy_brand(name) or _NO_MATCH
+
+    def _fuzzy_brand(self, name: str) -> _Match | None:
+        """A near match among brands, under the stricter BRAND_POLICY."""
         brands = self._v.brands
         hit = self._v.fuzzy_brands.lookup(key_tokens(name), lambda k: _ingredient_set(brands[k]), BRAND_POLICY)
-        if hit is not None:
-            if hit.rivals:
-                return _ambiguous([hit.key, *(k for k, _ in hit.rivals)], self._brand_candidates)
-            m = _from_products(self._v.brands[hit.key])
-            if m.status is _RESOLVED:
-                return _Match(_RESOLVED, m.inns, MatchMethod.FUZZY, hit.score, products=m.products)
-            return m
-        return _NO_MATCH
+        if hit is None:
+            return None
+        if hit.rivals:
+            return _ambiguous([hit.key, *(k for k, _ in hit.rivals)], self._brand_candidates)
+        m = _from_products(brands[hit.key])
+        if m.status is _RESOLVED:
+            return _Match(_RESOLVED, m.inns, MatchMethod.FUZZY, hit.score, products=m.products)
+        return m
 
     def _fuzzy_name(self, name: str, policy: FuzzyPolicy) -> _Match | None:
         """A near match among ingredient names; rivals within the margin make it AMBIGUOUS.
@@ -278,7 +282,7 @@ class NameResolver:
         return self._v.names[key].best
 
     def _brand_candidates(self, key: str) -> tuple[str, ...]:
-        return (" + ".join(sorted(_ingredient_set(self._v.brands[key]))),)
+        return tuple(sorted({inn for p in self._v.brands[key] for inn in p.ingredients}))
 
     # --- allergy text -----------------------------------------------------------------------------------
 

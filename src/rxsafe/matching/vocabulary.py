@@ -16,8 +16,8 @@ from pathlib import Path
 
 from rxsafe.core.enums import AllergenKind
 from rxsafe.core.errors import Unavailable
-from rxsafe.matching.line_parser import clean_name
 from rxsafe.matching.fuzzy import FuzzyIndex
+from rxsafe.matching.line_parser import clean_name
 from rxsafe.matching.normalize import key_tokens, match_key, salt_only
 
 __all__ = [

@@ -51,7 +51,8 @@ def _direct(
     elif allergen.kind is AllergenKind.DRUG_CLASS and knowledge.in_class(occurrence.inn, allergen.concept):
         label = knowledge.class_label(allergen.concept)
         why_en = f"{occurrence.inn} belongs to {label.en or allergen.concept}, to which the patient is allergic"
-        why_vi = f"{occurrence.inn} thuộc nhóm {label.vi or label.en or allergen.concept} mà bệnh nhân dị ứng"
+        group_vi = label.vi or f"nhóm {label.en or allergen.concept}"
+        why_vi = f"{occurrence.inn} thuộc {group_vi.lower()} mà bệnh nhân dị ứng"
         evidence = Evidence(
             source=ALLERGY_RECORD_SOURCE,
             reference=allergy.id,

@@ -13,7 +13,7 @@ from rxsafe.core.checks.occurrence import (
     recorded_occurrences,
 )
 from rxsafe.core.enums import ConflictKind
-from rxsafe.core.knowledge_port import InteractionHit, Knowledge
+from rxsafe.core.knowledge_port import COMBINATION, InteractionHit, InteractionRule, Knowledge
 from rxsafe.core.models import CheckedLine, Conflict, Evidence, LocalizedText, PatientContext
 from rxsafe.core.policy import Policy
 
@@ -27,16 +27,28 @@ def interaction_conflicts(
     """
     new = list(new_occurrences(lines))
     recorded = list(recorded_occurrences(context))
+    present = {o.inn for o in new} | {o.inn for o in recorded}
     conflicts: dict[str, Conflict] = {}
     for first, second in _candidate_pairs(new, recorded):
         if first.inn == second.inn:
             continue  # the same ingredient twice is duplicate therapy, not an interaction
-        hits = knowledge.interactions(first.inn, second.inn)
+        hits = [h for h in knowledge.interactions(first.inn, second.inn) if _combination_complete(h.rule, present)]
         if not hits:
             continue
         conflict = _conflict(first, second, hits, policy)
         conflicts.setdefault(conflict.id, conflict)
     return list(conflicts.values())
+
+
+def _combination_complete(rule: InteractionRule, present: set[str]) -> bool:
+    """A rule naming a fixed combination (sacubitril + valsartan) applies only when every component is taken.
+
+    Valsartan alone with an ACE inhibitor is not the contraindicated sacubitril/valsartan pair.
+    """
+    for kind, concept in ((rule.a_kind, rule.a), (rule.b_kind, rule.b)):
+        if kind == COMBINATION and not set(concept.split(" + ")) <= present:
+            return False
+    return True
 
 
 def _candidate_pairs(new: list[Occurrence], recorded: list[Occurrence]) -> Iterator[tuple[Occurrence, Occurrence]]:

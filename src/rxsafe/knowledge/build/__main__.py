@@ -93,7 +93,7 @@ def build(sources_dir: Path, out_dir: Path, corrections: Path = DEFAULT_CORRECTI
     return tables
 
 
-def _report(
+def _report(  # noqa: PLR0917 -- one private call site; the report needs every part of the build
     ctx: BuildContext,
     contributions: list[Contribution],
     tables: Tables,

@@ -96,7 +96,8 @@ def _ordered(rule: RuleRow) -> tuple[str, str, str, str]:
 def merge_rules(rules: Iterable[RuleRow], problems: list[str]) -> list[RuleRow]:
     """One rule per unordered concept pair; highest severity; all cites; texts in cite order."""
     grouped: dict[tuple[str, str, str, str], list[RuleRow]] = {}
-    for rule in rules:
+    for given in rules:
+        rule = given
         if rule.severity not in SEVERITIES:
             problems.append(f"rule {rule.a}/{rule.b}: unknown severity {rule.severity!r}; kept as major")
             rule = RuleRow(**{**rule.__dict__, "severity": "major", "needs_review": True})

@@ -62,7 +62,7 @@ def cell(value: object) -> str:
 
 
 def render(row_type: type[Any], rows: Iterable[Any]) -> bytes:
-    """The table as bytes: header, then rows sorted as text, ``\\n`` line ends."""
+    """The table as bytes: header, then rows sorted as text, newline line ends."""
     header = [f.name for f in dataclasses.fields(row_type)]
     lines = sorted({"\t".join(cell(getattr(r, name)) for name in header) for r in rows})
     return ("\n".join(["\t".join(header), *lines]) + "\n").encode("utf-8")
