@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -28,7 +29,12 @@ from rxsafe.core.errors import InvalidRequest, RxsafeError
 from rxsafe.gen import medication_safety_pb2 as pb
 from rxsafe.gen import medication_safety_pb2_grpc as pb_grpc
 from rxsafe.service import convert
+from rxsafe.service.access import AccessFile, Purpose, Role
 from rxsafe.service.errors import status_for
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_ACCESS = REPO_ROOT / "var" / "access.json"
+DEFAULT_DEV_KEY = REPO_ROOT / "var" / "dev.key"
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 CLI_DEADLINE_SECONDS = 30.0
@@ -55,12 +61,19 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--db", type=Path, default=None, help="DuckDB record store (default var/rxsafe.duckdb)")
     serve.add_argument("--knowledge", type=Path, default=None, help="compiled knowledge folder (default knowledge/)")
     serve.add_argument("--no-seed", action="store_true", help="do not seed demo patients into an empty store")
+    serve.add_argument(
+        "--access", type=Path, default=None, help="API keys and TLS clients (default: access.json beside the db)"
+    )
+    serve.add_argument("--tls-cert", type=Path, help="server certificate (PEM); required to bind beyond loopback")
+    serve.add_argument("--tls-key", type=Path, help="server private key (PEM)")
+    serve.add_argument("--tls-client-ca", type=Path, help="CA for client certificates: turns on mutual TLS")
     serve.set_defaults(run=_serve)
 
     check = sub.add_parser("check", help="check a prescription (proto3 JSON in, proto3 JSON out)")
     check.add_argument("request", nargs="?", type=Path, help="a CheckPrescriptionRequest as JSON")
     check.add_argument("--batch", type=Path, help="JSON Lines: one request per line, one response per line")
     check.add_argument("--server", help="HOST:PORT of a running rxsafe server (default: check in-process)")
+    _client_options(check)
     check.add_argument("--db", type=Path, default=None, help="record store for in-process checks by patientId")
     check.add_argument("--knowledge", type=Path, default=None, help="compiled knowledge folder (default knowledge/)")
     check.set_defaults(run=_check)
@@ -68,7 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     commit = sub.add_parser("commit", help="commit a checked prescription into the record (through the server)")
     commit.add_argument("check_id")
     commit.add_argument("--server", required=True, help="HOST:PORT of a running rxsafe server")
-    commit.add_argument("--key", required=True, help="idempotency key: a retry with the same key writes once")
+    _client_options(commit)
+    commit.add_argument("--idempotency-key", required=True, help="a retry with the same idempotency key writes once")
     commit.add_argument("--prescriber", default="", help="prescriber id (practising-licence number)")
     commit.add_argument(
         "--override",
@@ -82,8 +96,28 @@ def _parser() -> argparse.ArgumentParser:
     get = sub.add_parser("get", help="print a stored check report by its id (through the server)")
     get.add_argument("check_id")
     get.add_argument("--server", required=True, help="HOST:PORT of a running rxsafe server")
+    _client_options(get)
     get.set_defaults(run=_get)
+
+    keys = sub.add_parser("keys", help="manage API keys")
+    keys_sub = keys.add_subparsers(required=True, metavar="ACTION")
+    create = keys_sub.add_parser("create", help="create an API key and print it once")
+    create.add_argument("--role", action="append", required=True, choices=[r.value for r in Role], help="repeatable")
+    create.add_argument("--client", required=True, help="the calling system this key is for")
+    create.add_argument("--access", type=Path, default=DEFAULT_ACCESS, help=f"access file (default {DEFAULT_ACCESS})")
+    create.set_defaults(run=_keys_create)
     return parser
+
+
+def _client_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--key", default=None, help="API key (default: $RXSAFE_API_KEY, else var/dev.key)")
+    parser.add_argument("--user", default=None, help="acting user, for the audit trail (default: $USER)")
+    parser.add_argument(
+        "--purpose", default=Purpose.TREATMENT.value, choices=[p.value for p in Purpose], help="why (default treatment)"
+    )
+    parser.add_argument("--ca-cert", type=Path, help="CA of the server's TLS certificate (turns on TLS)")
+    parser.add_argument("--client-cert", type=Path, help="client certificate for mutual TLS (PEM)")
+    parser.add_argument("--client-key", type=Path, help="client private key for mutual TLS (PEM)")
 
 
 # --- serve ------------------------------------------------------------------------------------------------------
@@ -92,11 +126,31 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(args: argparse.Namespace) -> int:
     from rxsafe.bootstrap import DEFAULT_DB, build_service  # noqa: PLC0415 -- keep `rxsafe --help` fast
     from rxsafe.service.logs import configure_logging  # noqa: PLC0415
-    from rxsafe.service.server import serve  # noqa: PLC0415
+    from rxsafe.service.server import TlsFiles, prepare_access, serve  # noqa: PLC0415
 
     configure_logging()
-    service = build_service(db=args.db or DEFAULT_DB, knowledge=args.knowledge, seed=not args.no_seed)
-    asyncio.run(serve(service, args.host, args.port))
+    db: Path = args.db or DEFAULT_DB
+    tls = None
+    if args.tls_cert or args.tls_key:
+        if not (args.tls_cert and args.tls_key):
+            raise InvalidRequest("--tls-cert/--tls-key", "give both the certificate and its key")
+        tls = TlsFiles(cert=args.tls_cert, key=args.tls_key, client_ca=args.tls_client_ca)
+    access_path: Path = args.access or db.parent / "access.json"
+    access, dev_key = prepare_access(args.host, access_path, tls)
+    if dev_key:
+        # Shown once, on the terminal; never in the JSON log.
+        print(f"development API key (also in {access_path.with_name('dev.key')}): {dev_key}", flush=True)
+    service = build_service(db=db, knowledge=args.knowledge, seed=not args.no_seed)
+    asyncio.run(serve(service, args.host, args.port, access=access, tls=tls))
+    return EXIT_OK
+
+
+def _keys_create(args: argparse.Namespace) -> int:
+    access = AccessFile.load(args.access)
+    key = access.create_key(tuple(Role(r) for r in dict.fromkeys(args.role)), args.client)
+    access.save(args.access)
+    print(key)
+    print(f"(shown once; only its hash is kept in {args.access})", file=sys.stderr)
     return EXIT_OK
 
 
@@ -109,7 +163,7 @@ def _check(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     batch = args.batch is not None
     texts = list(_batch_lines(args.batch)) if batch else [args.request.read_text(encoding="utf-8")]
-    answers = asyncio.run(_check_remote(args.server, texts)) if args.server else _check_local(args, texts)
+    answers = asyncio.run(_check_remote(args, texts)) if args.server else _check_local(args, texts)
     failed = False
     for answer in answers:
         failed |= "error" in answer
@@ -138,9 +192,10 @@ def _check_local(args: argparse.Namespace, texts: list[str]) -> list[dict[str, o
     return answers
 
 
-async def _check_remote(target: str, texts: list[str]) -> list[dict[str, object]]:
+async def _check_remote(args: argparse.Namespace, texts: list[str]) -> list[dict[str, object]]:
     answers: list[dict[str, object]] = []
-    async with grpc.aio.insecure_channel(target) as channel:
+    metadata = _metadata(args)
+    async with _channel(args) as channel:
         stub = pb_grpc.MedicationSafetyStub(channel)
         for n, text in enumerate(texts):
             try:
@@ -149,7 +204,7 @@ async def _check_remote(target: str, texts: list[str]) -> list[dict[str, object]
                 answers.append({"error": _error_json(error)})
                 continue
             try:
-                response = await stub.CheckPrescription(request, timeout=CLI_DEADLINE_SECONDS)
+                response = await stub.CheckPrescription(request, timeout=CLI_DEADLINE_SECONDS, metadata=metadata)
             except grpc.aio.AioRpcError as error:
                 answers.append({"error": {"code": error.code().name, "message": error.details() or ""}})
                 continue
@@ -172,13 +227,13 @@ def _parse_request(text: str, n: int) -> pb.CheckPrescriptionRequest:
 def _commit(args: argparse.Namespace) -> int:
     overrides = [_parse_override(text) for text in args.override]
     request = pb.CommitPrescriptionRequest(
-        check_id=args.check_id, overrides=overrides, idempotency_key=args.key, prescriber_id=args.prescriber
+        check_id=args.check_id, overrides=overrides, idempotency_key=args.idempotency_key, prescriber_id=args.prescriber
     )
-    return asyncio.run(_call(args.server, "CommitPrescription", request))
+    return asyncio.run(_call(args, "CommitPrescription", request))
 
 
 def _get(args: argparse.Namespace) -> int:
-    return asyncio.run(_call(args.server, "GetCheck", pb.GetCheckRequest(check_id=args.check_id)))
+    return asyncio.run(_call(args, "GetCheck", pb.GetCheckRequest(check_id=args.check_id)))
 
 
 def _parse_override(text: str) -> pb.Override:
@@ -190,16 +245,44 @@ def _parse_override(text: str) -> pb.Override:
     return pb.Override(conflict_id=conflict_id, reason=name, comment=comment)
 
 
-async def _call(target: str, method: str, request: Message) -> int:
-    async with grpc.aio.insecure_channel(target) as channel:
+async def _call(args: argparse.Namespace, method: str, request: Message) -> int:
+    async with _channel(args) as channel:
         stub = pb_grpc.MedicationSafetyStub(channel)
         try:
-            response = await getattr(stub, method)(request, timeout=CLI_DEADLINE_SECONDS)
+            response = await getattr(stub, method)(request, timeout=CLI_DEADLINE_SECONDS, metadata=_metadata(args))
         except grpc.aio.AioRpcError as error:
             print(json.dumps({"error": {"code": error.code().name, "message": error.details() or ""}}), file=sys.stderr)
             return EXIT_FAILED
     print(json.dumps(_to_json(response), ensure_ascii=False, indent=2))
     return EXIT_OK
+
+
+# --- connecting ---------------------------------------------------------------------------------------------------
+
+
+def _channel(args: argparse.Namespace) -> grpc.aio.Channel:
+    if not args.ca_cert:
+        return grpc.aio.insecure_channel(args.server)
+    cert = args.client_cert.read_bytes() if args.client_cert else None
+    key = args.client_key.read_bytes() if args.client_key else None
+    credentials = grpc.ssl_channel_credentials(args.ca_cert.read_bytes(), key, cert)
+    return grpc.aio.secure_channel(args.server, credentials)
+
+
+def _metadata(args: argparse.Namespace) -> tuple[tuple[str, str], ...]:
+    """Credentials and the acting user and purpose, as the server's access interceptor expects them."""
+    user = args.user or os.environ.get("USER") or "cli"
+    metadata: list[tuple[str, str]] = [("x-rxsafe-user", user), ("x-rxsafe-purpose", args.purpose)]
+    key = args.key or os.environ.get("RXSAFE_API_KEY") or _dev_key()
+    if key:
+        metadata.append(("authorization", f"Bearer {key}"))
+    return tuple(metadata)
+
+
+def _dev_key() -> str:
+    """The key `make run` created, so the README's commands work without copying it around."""
+    path = DEFAULT_DEV_KEY
+    return path.read_text(encoding="utf-8").strip() if path.is_file() else ""
 
 
 # --- output -----------------------------------------------------------------------------------------------------

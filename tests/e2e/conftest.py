@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -22,6 +23,22 @@ RXSAFE = Path(sys.executable).with_name("rxsafe")
 START_TIMEOUT = 60.0
 
 
+class _Headers(grpc.UnaryUnaryClientInterceptor, grpc.StreamStreamClientInterceptor):  # type: ignore[misc]
+    """Adds credentials, user and purpose to every call, as an integrating system would."""
+
+    def __init__(self, metadata: tuple[tuple[str, str], ...]) -> None:
+        self.metadata = metadata
+
+    def _details(self, details: Any) -> Any:
+        return details._replace(metadata=(*(details.metadata or ()), *self.metadata))
+
+    def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        return continuation(self._details(details), request)
+
+    def intercept_stream_stream(self, continuation: Any, details: Any, requests: Any) -> Any:
+        return continuation(self._details(details), requests)
+
+
 @dataclass
 class RunningServer:
     process: subprocess.Popen[str]
@@ -29,11 +46,20 @@ class RunningServer:
     db: Path
     logs: list[str] = field(default_factory=list)
 
-    def channel(self) -> grpc.Channel:
-        return grpc.insecure_channel(self.address)
+    @property
+    def key(self) -> str:
+        """The development key the server created beside its store."""
+        return self.db.with_name("dev.key").read_text(encoding="utf-8").strip()
 
-    def stub(self) -> pb_grpc.MedicationSafetyStub:
-        return pb_grpc.MedicationSafetyStub(self.channel())
+    def channel(self, *, key: str | None = None, user: str = "dr-test", purpose: str = "treatment") -> grpc.Channel:
+        headers = [("x-rxsafe-user", user), ("x-rxsafe-purpose", purpose)]
+        credential = self.key if key is None else key
+        if credential:
+            headers.append(("authorization", f"Bearer {credential}"))
+        return grpc.intercept_channel(grpc.insecure_channel(self.address), _Headers(tuple(headers)))
+
+    def stub(self, **kwargs: Any) -> pb_grpc.MedicationSafetyStub:
+        return pb_grpc.MedicationSafetyStub(self.channel(**kwargs))
 
 
 def start_server(db: Path, *extra: str) -> RunningServer:

@@ -51,7 +51,7 @@ def test_check_commit_and_get_through_the_server(server: RunningServer, tmp_path
     request.write_text(
         json.dumps({"patientId": DEMO_CARDIOVASCULAR, "prescription": {"lines": [{"text": "Clarithromycin 500mg"}]}})
     )
-    checked = rxsafe("check", "--server", server.address, str(request))
+    checked = rxsafe("check", "--server", server.address, "--key", server.key, str(request))
     assert checked.returncode == 0, checked.stderr
     report = json.loads(checked.stdout)
     assert report["verdict"] == "VERDICT_BLOCK"  # simvastatin on record + clarithromycin: contraindicated
@@ -60,10 +60,20 @@ def test_check_commit_and_get_through_the_server(server: RunningServer, tmp_path
         for c in report["conflicts"]
         if c.get("interruptive")
     ]
-    committed = rxsafe("commit", report["checkId"], "--server", server.address, "--key", "cli-1", *overrides)
+    committed = rxsafe(
+        "commit",
+        report["checkId"],
+        "--server",
+        server.address,
+        "--key",
+        server.key,
+        "--idempotency-key",
+        "cli-1",
+        *overrides,
+    )
     assert committed.returncode == 0, committed.stderr
     assert json.loads(committed.stdout)["prescriptionId"]
-    fetched = rxsafe("get", report["checkId"], "--server", server.address)
+    fetched = rxsafe("get", report["checkId"], "--server", server.address, "--key", server.key)
     stored = json.loads(fetched.stdout)
     assert stored["prescriptionId"] == json.loads(committed.stdout)["prescriptionId"]
     assert any(

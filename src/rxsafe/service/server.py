@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import signal
+from dataclasses import dataclass
+from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from rxsafe.app.service import SafetyService
+from rxsafe.core.errors import RxsafeError
 from rxsafe.gen import medication_safety_pb2 as pb
 from rxsafe.gen import medication_safety_pb2_grpc as pb_grpc
+from rxsafe.service.access import AccessFile, Role
+from rxsafe.service.interceptors import AccessInterceptor
 from rxsafe.service.servicer import MedicationSafetyServicer
 
 log = logging.getLogger("rxsafe.service")
@@ -25,11 +31,34 @@ MAX_CONCURRENT_RPCS = 256
 GRACE_SECONDS = 10.0
 
 
+@dataclass(frozen=True)
+class TlsFiles:
+    """PEM files for TLS; with ``client_ca`` the server requires client certificates (mutual TLS)."""
+
+    cert: Path
+    key: Path
+    client_ca: Path | None = None
+
+    def credentials(self) -> grpc.ServerCredentials:
+        ca = self.client_ca.read_bytes() if self.client_ca else None
+        return grpc.ssl_server_credentials(
+            [(self.key.read_bytes(), self.cert.read_bytes())],
+            root_certificates=ca,
+            require_client_auth=ca is not None,
+        )
+
+
 def build_server(
-    service: SafetyService, address: str, *, reuse_port: bool = False
+    service: SafetyService,
+    address: str,
+    *,
+    access: AccessFile,
+    tls: TlsFiles | None = None,
+    reuse_port: bool = False,
 ) -> tuple[grpc.aio.Server, int, health.aio.HealthServicer]:
     """A configured, not yet started server bound to ``address`` ("127.0.0.1:0" picks a free port)."""
     server = grpc.aio.server(
+        interceptors=[AccessInterceptor(access)],
         options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
@@ -41,13 +70,23 @@ def build_server(
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
-    port = server.add_insecure_port(address)
+    port = server.add_secure_port(address, tls.credentials()) if tls else server.add_insecure_port(address)
     return server, port, health_servicer
 
 
-async def serve(service: SafetyService, host: str, port: int, *, reuse_port: bool = False) -> None:
+async def serve(
+    service: SafetyService,
+    host: str,
+    port: int,
+    *,
+    access: AccessFile,
+    tls: TlsFiles | None = None,
+    reuse_port: bool = False,
+) -> None:
     """Serves until SIGTERM or SIGINT, then drains calls in flight (up to ``GRACE_SECONDS``)."""
-    server, bound, health_servicer = build_server(service, f"{host}:{port}", reuse_port=reuse_port)
+    server, bound, health_servicer = build_server(
+        service, f"{host}:{port}", access=access, tls=tls, reuse_port=reuse_port
+    )
     await server.start()
     serving = health_pb2.HealthCheckResponse.SERVING
     await health_servicer.set("", serving)
@@ -62,3 +101,45 @@ async def serve(service: SafetyService, host: str, port: int, *, reuse_port: boo
     await health_servicer.enter_graceful_shutdown()
     await server.stop(GRACE_SECONDS)
     log.info("stopped")
+
+
+class UnsafeBinding(RxsafeError):
+    """Refused at start-up: the service would expose patient data without TLS or credentials."""
+
+
+DEV_ROLES = (Role.PRESCRIBER, Role.PHARMACIST, Role.REVIEWER)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def prepare_access(host: str, access_path: Path, tls: TlsFiles | None) -> tuple[AccessFile, str | None]:
+    """The access configuration to serve with, and a new development key when one was created.
+
+    On loopback with no keys configured, a development key is created (and written beside the access file as
+    ``dev.key``) so that one command starts a usable service. Beyond loopback, the service refuses to start
+    without TLS, and refuses to start with no way to authenticate anyone.
+    """
+    access = AccessFile.load(access_path)
+    loopback = is_loopback(host)
+    if not loopback and tls is None:
+        raise UnsafeBinding(
+            f"refusing to serve on {host} without TLS: patient data would cross the network in clear "
+            "(give --tls-cert and --tls-key, or bind 127.0.0.1)"
+        )
+    if access.keys or access.tls_clients:
+        return access, None
+    if not loopback:
+        raise UnsafeBinding(f"refusing to serve on {host} with no API keys or TLS clients in {access_path}")
+    dev_key = access.create_key(DEV_ROLES, "development key (make run)")
+    access.save(access_path)
+    key_file = access_path.with_name("dev.key")
+    key_file.write_text(dev_key + "\n", encoding="utf-8")
+    key_file.chmod(0o600)
+    return access, dev_key
