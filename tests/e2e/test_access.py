@@ -96,13 +96,13 @@ def test_every_call_names_the_user_and_a_known_purpose(keyed: tuple[RunningServe
 
 def test_binding_beyond_loopback_without_tls_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UnsafeBinding):
-        prepare_access("0.0.0.0", tmp_path / "access.json", None)  # noqa: S104 -- the refusal is the point
+        prepare_access("0.0.0.0", tmp_path / "access.json", None)
     access, dev_key = prepare_access("127.0.0.1", tmp_path / "access.json", None)
     assert dev_key and access.verify_key(dev_key) is not None
     assert (tmp_path / "dev.key").read_text().strip() == dev_key
     assert dev_key not in (tmp_path / "access.json").read_text()  # only the hash is stored
     done = subprocess.run(
-        [str(RXSAFE), "serve", "--host", "0.0.0.0", "--port", "0", "--db", str(tmp_path / "x.duckdb")],  # noqa: S104
+        [str(RXSAFE), "serve", "--host", "0.0.0.0", "--port", "0", "--db", str(tmp_path / "x.duckdb")],
         capture_output=True,
         text=True,
         timeout=60,
