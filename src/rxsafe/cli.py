@@ -40,6 +40,15 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 CLI_DEADLINE_SECONDS = 30.0
 
 
+class RemoteError(Exception):
+    """A call to the server failed: its status code and message."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rxsafe`` command."""
     args = _parser().parse_args(argv)
@@ -48,10 +57,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RxsafeError as error:
         print(json.dumps({"error": _error_json(error)}, ensure_ascii=False), file=sys.stderr)
         return EXIT_FAILED
+    except RemoteError as error:
+        print(
+            json.dumps({"error": {"code": error.code, "message": error.message}}, ensure_ascii=False), file=sys.stderr
+        )
+        return EXIT_FAILED
     return result
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 -- one flat list of commands reads best
     parser = argparse.ArgumentParser(prog="rxsafe", description="Clinical medication safety checker for Vietnam.")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
@@ -99,6 +113,18 @@ def _parser() -> argparse.ArgumentParser:
     _client_options(get)
     get.set_defaults(run=_get)
 
+    audit = sub.add_parser("audit", help="the audit trail: who accessed which record, and whether it is intact")
+    audit_sub = audit.add_subparsers(required=True, metavar="ACTION")
+    show = audit_sub.add_parser("show", help="list who accessed a patient's record (or everything)")
+    show.add_argument("--patient", default=None, help="12-digit personal ID")
+    verify = audit_sub.add_parser("verify", help="verify the hash chain; exit 1 if a row was changed or removed")
+    for parser_ in (show, verify):
+        parser_.add_argument("--server", help="HOST:PORT of a running server (needs the reviewer role)")
+        parser_.add_argument("--db", type=Path, default=None, help="read the store file directly (server stopped)")
+        _client_options(parser_)
+    show.set_defaults(run=_audit_show)
+    verify.set_defaults(run=_audit_verify)
+
     keys = sub.add_parser("keys", help="manage API keys")
     keys_sub = keys.add_subparsers(required=True, metavar="ACTION")
     create = keys_sub.add_parser("create", help="create an API key and print it once")
@@ -143,6 +169,52 @@ def _serve(args: argparse.Namespace) -> int:
     service = build_service(db=db, knowledge=args.knowledge, seed=not args.no_seed)
     asyncio.run(serve(service, args.host, args.port, access=access, tls=tls))
     return EXIT_OK
+
+
+def _audit_show(args: argparse.Namespace) -> int:
+    trail = _audit_trail(args, args.patient)
+    for event in trail.events:
+        print(
+            f"{event.seq:>6}  {event.at}  {event.action:<15} {event.outcome:<22} "
+            f"client={event.client} user={event.user} purpose={event.purpose} {event.subject}"
+        )
+    print(f"{len(trail.events)} event(s); chain {'intact' if trail.chain_intact else 'BROKEN: ' + trail.chain_problem}")
+    return EXIT_OK if trail.chain_intact else EXIT_FAILED
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    trail = _audit_trail(args, None)
+    if trail.chain_intact:
+        print(f"audit trail intact: {trail.rows_verified} rows verified")
+        return EXIT_OK
+    print(f"audit trail BROKEN after {trail.rows_verified} good rows: {trail.chain_problem}")
+    return EXIT_FAILED
+
+
+def _audit_trail(args: argparse.Namespace, patient_id: str | None) -> pb.AuditTrail:
+    if args.server:
+        request = pb.GetAuditTrailRequest(patient_id=patient_id or "")
+        trail = pb.AuditTrail()
+        trail.MergeFromString(asyncio.run(_unary(args, "GetAuditTrail", request)).SerializeToString())
+        return trail
+    from rxsafe.bootstrap import DEFAULT_DB  # noqa: PLC0415 -- keep `rxsafe --help` fast
+    from rxsafe.ehr.duckdb_store import DuckDBRecordStore  # noqa: PLC0415
+
+    with DuckDBRecordStore(args.db or DEFAULT_DB) as store:
+        rows = store.audit_events(patient_id)
+        return convert.audit_to_pb(rows, store.verify_audit())
+
+
+async def _unary(args: argparse.Namespace, method: str, request: Message) -> Message:
+    async with _channel(args) as channel:
+        stub = pb_grpc.MedicationSafetyStub(channel)
+        try:
+            response: Message = await getattr(stub, method)(
+                request, timeout=CLI_DEADLINE_SECONDS, metadata=_metadata(args)
+            )
+        except grpc.aio.AioRpcError as error:
+            raise RemoteError(error.code().name, error.details() or "") from None
+    return response
 
 
 def _keys_create(args: argparse.Namespace) -> int:
@@ -246,13 +318,7 @@ def _parse_override(text: str) -> pb.Override:
 
 
 async def _call(args: argparse.Namespace, method: str, request: Message) -> int:
-    async with _channel(args) as channel:
-        stub = pb_grpc.MedicationSafetyStub(channel)
-        try:
-            response = await getattr(stub, method)(request, timeout=CLI_DEADLINE_SECONDS, metadata=_metadata(args))
-        except grpc.aio.AioRpcError as error:
-            print(json.dumps({"error": {"code": error.code().name, "message": error.details() or ""}}), file=sys.stderr)
-            return EXIT_FAILED
+    response = await _unary(args, method, request)
     print(json.dumps(_to_json(response), ensure_ascii=False, indent=2))
     return EXIT_OK
 

@@ -186,3 +186,19 @@ def test_oversized_message_is_refused(server: RunningServer) -> None:
     with pytest.raises(grpc.RpcError) as error:
         server.stub().CheckPrescription(huge, timeout=10)
     assert error.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+def test_every_check_and_commit_is_in_the_patients_audit_trail(server: RunningServer) -> None:
+    stub = server.stub(user="dr-audit")
+    report = stub.CheckPrescription(by_id(DEMO_ALLERGY_NOT_RECORDED, "Omeprazol 20mg"), timeout=10)
+    stub.CommitPrescription(
+        pb.CommitPrescriptionRequest(check_id=report.check_id, idempotency_key="audit-1"), timeout=10
+    )
+    stub.GetCheck(pb.GetCheckRequest(check_id=report.check_id), timeout=10)
+    trail = stub.GetAuditTrail(pb.GetAuditTrailRequest(patient_id=DEMO_ALLERGY_NOT_RECORDED), timeout=10)
+    assert trail.chain_intact
+    mine = [(e.action, e.subject) for e in trail.events if e.user == "dr-audit"]
+    assert ("check", report.check_id) in mine
+    assert ("commit", report.check_id) in mine
+    assert ("read_check", report.check_id) in mine
+    assert all(e.client and e.purpose == "treatment" for e in trail.events)

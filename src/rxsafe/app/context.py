@@ -7,7 +7,7 @@ from datetime import date
 from rxsafe.core.enums import ResolutionStatus
 from rxsafe.core.models import ActiveMedication, PatientContext, PatientRecord
 from rxsafe.core.policy import Policy
-from rxsafe.core.window import COUNTED_WINDOWS, medication_window
+from rxsafe.core.window import COUNTED_WINDOWS, infer_window
 from rxsafe.matching.port import Resolver
 
 
@@ -20,14 +20,23 @@ def build_context(record: PatientRecord, as_of: date, resolver: Resolver, policy
     active: list[ActiveMedication] = []
     unresolved = []
     for med in record.medications:
-        window, end = medication_window(med, as_of, policy.lookback_days)
-        if window not in COUNTED_WINDOWS:
+        window = infer_window(med, as_of, policy.lookback_days)
+        if window.status not in COUNTED_WINDOWS:
             continue
         resolution = resolver.resolve_text(med.text)
         if resolution.status is not ResolutionStatus.RESOLVED:
             unresolved.append(med)
             continue
-        active.append(ActiveMedication(medication=med, resolution=resolution, window=window, window_end=end))
+        active.append(
+            ActiveMedication(
+                medication=med,
+                resolution=resolution,
+                window=window.status,
+                window_end=window.end,
+                window_basis=window.basis,
+                window_text=window.text,
+            )
+        )
     return PatientContext(
         record=record,
         as_of=as_of,

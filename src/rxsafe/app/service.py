@@ -7,15 +7,17 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from rxsafe.app.actor import Actor, local_actor
 from rxsafe.app.context import build_context
-from rxsafe.app.requests import CheckRequest, Limits, validate_check_request
+from rxsafe.app.requests import PERSONAL_ID, CheckRequest, Limits, validate_check_request
 from rxsafe.core.engine import check
 from rxsafe.core.enums import AllergyStatus
-from rxsafe.core.errors import CheckNotFound, InvalidRequest, PatientNotFound, Unavailable
+from rxsafe.core.errors import CheckNotFound, CommitRefused, InvalidRequest, PatientNotFound, Unavailable
 from rxsafe.core.knowledge_port import Knowledge
 from rxsafe.core.models import CheckedLine, CommitResult, ConflictReport, Override, PatientRecord, StoredCheck
 from rxsafe.core.overrides import verify_overrides
 from rxsafe.core.policy import Policy
+from rxsafe.ehr.audit import AuditAction, AuditEvent, AuditRow, ChainReport
 from rxsafe.ehr.store import RecordStore
 from rxsafe.matching.port import Resolver
 
@@ -53,8 +55,8 @@ class SafetyService:
         self.limits = limits or Limits()
         self.clock = clock
 
-    def check(self, request: CheckRequest) -> ConflictReport:
-        """Validates, loads the patient, resolves every line, runs the checks and stores the report."""
+    def check(self, request: CheckRequest, actor: Actor | None = None) -> ConflictReport:
+        """Validates, loads the patient, resolves every line, runs the checks and stores the report (audited)."""
         validate_check_request(request, self.limits)
         now = self.clock()
         as_of = request.as_of or now.date()
@@ -76,9 +78,18 @@ class SafetyService:
         return report
 
     def commit(
-        self, *, check_id: str, overrides: Sequence[Override], idempotency_key: str, prescriber_id: str = ""
+        self,
+        *,
+        check_id: str,
+        overrides: Sequence[Override],
+        idempotency_key: str,
+        prescriber_id: str = "",
+        actor: Actor | None = None,
     ) -> CommitResult:
-        """Writes a checked prescription into the record; a retry with the same key returns the first answer."""
+        """Writes a checked prescription into the record; a retry with the same key returns the first answer.
+
+        Every attempt is audited: the commit in its own transaction, a refusal as a row of its own.
+        """
         if not check_id:
             raise InvalidRequest("check_id", "required")
         if not idempotency_key:
@@ -90,22 +101,56 @@ class SafetyService:
         stored = store.get_check(check_id)
         if stored is None:
             raise CheckNotFound(f"no check {check_id!r}")
-        verify_overrides(stored.report, overrides)
-        return store.commit_prescription(
-            check_id=check_id,
-            overrides=tuple(overrides),
-            idempotency_key=idempotency_key,
-            prescriber_id=prescriber_id,
-            committed_at=self.clock().isoformat(timespec="seconds"),
-        )
+        patient_id = stored.report.patient_id
+        try:
+            verify_overrides(stored.report, overrides)
+            return store.commit_prescription(
+                check_id=check_id,
+                overrides=tuple(overrides),
+                idempotency_key=idempotency_key,
+                prescriber_id=prescriber_id,
+                committed_at=self.clock().isoformat(timespec="seconds"),
+                audit=self._event(actor, AuditAction.COMMIT, patient_id, check_id, f"{len(overrides)} override(s)"),
+            )
+        except (CommitRefused, InvalidRequest) as refused:
+            store.record_audit(
+                self._event(actor, AuditAction.COMMIT_REFUSED, patient_id, check_id, type(refused).__name__)
+            )
+            raise
 
-    def get_check(self, check_id: str) -> ConflictReport:
+    def get_check(self, check_id: str, actor: Actor | None = None) -> ConflictReport:
+        """A stored report, with its overrides once committed (the read is audited)."""
         if not check_id:
             raise InvalidRequest("check_id", "required")
-        stored = self._store().get_check(check_id)
+        store = self._store()
+        stored = store.get_check(check_id)
         if stored is None:
             raise CheckNotFound(f"no check {check_id!r}")
+        store.record_audit(self._event(actor, AuditAction.READ_CHECK, stored.report.patient_id, check_id, "ok"))
         return stored.report
+
+    def audit_trail(self, patient_id: str | None) -> tuple[list[AuditRow], ChainReport]:
+        """The audit rows (about one patient, or all) and the verification of the whole chain."""
+        if patient_id is not None and not PERSONAL_ID.match(patient_id):
+            raise InvalidRequest("patient_id", "must be the 12-digit personal identification number")
+        store = self._store()
+        return store.audit_events(patient_id), store.verify_audit()
+
+    def _event(
+        self, actor: Actor | None, action: AuditAction, patient_id: str, subject: str, outcome: str
+    ) -> AuditEvent:
+        who = actor or local_actor()
+        return AuditEvent(
+            at=self.clock().isoformat(timespec="seconds"),
+            client=who.client,
+            user=who.user,
+            roles=",".join(who.roles),
+            purpose=who.purpose,
+            action=action,
+            patient_id=patient_id,
+            subject=subject,
+            outcome=outcome,
+        )
 
     def _patient(self, request: CheckRequest) -> PatientRecord:
         if request.patient is not None:

@@ -27,11 +27,13 @@ import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+from pydantic import BaseModel
 
 from rxsafe.core.enums import AllergyStatus, OverrideReason, Sex
 from rxsafe.core.errors import (
@@ -43,8 +45,34 @@ from rxsafe.core.errors import (
     StaleCheck,
     Unavailable,
 )
-from rxsafe.core.models import Allergy, CommitResult, Medication, Override, PatientRecord, StoredCheck
-from rxsafe.ehr import serialize
+from rxsafe.core.models import (
+    Allergy,
+    CommitResult,
+    Condition,
+    Medication,
+    Observation,
+    Override,
+    PatientRecord,
+    StoredCheck,
+    Vaccination,
+    Visit,
+)
+from rxsafe.ehr import audit as audit_log
+from rxsafe.ehr import import_writer, serialize
+from rxsafe.ehr.audit import AuditEvent, AuditRow, ChainReport
+from rxsafe.ehr.import_writer import (
+    ALLERGIES,
+    CONDITIONS,
+    MEDICATIONS,
+    OBSERVATIONS,
+    VACCINATIONS,
+    VISITS,
+    Counts,
+    Table,
+    insert_rows,
+    load_rep,
+)
+from rxsafe.ehr.imported import ParsedFile
 from rxsafe.ehr.schema import SchemaTooNew, migrate
 
 if TYPE_CHECKING:
@@ -56,6 +84,9 @@ _PATIENT_ID = re.compile(r"[0-9]{12}")
 # Record entry ids are the row ids, with the table in front so an id in a report is unambiguous.
 _ALLERGY_ID = "allergy-{}"
 _MEDICATION_ID = "medication-{}"
+_CONDITION_ID = "condition-{}"
+_VACCINATION_ID = "vaccination-{}"
+_OBSERVATION_ID = "observation-{}"
 _ALLERGY_ID_RE = re.compile(r"allergy-([0-9]+)")
 _MEDICATION_ID_RE = re.compile(r"medication-([0-9]+)")
 
@@ -64,16 +95,30 @@ DEFAULT_IMPORT_SOURCE = "import"
 # The patient lookup, one statement per table; ``explain_patient_lookup`` runs the very same SQL. Entries are
 # sorted by row id in Python: an ORDER BY adds a sort operator costing ~0.3 ms per lookup for a dozen rows.
 _SELECT_PATIENT = """
-    SELECT name, birth_date, sex, allergy_status, weight_kg, record_version
+    SELECT name, birth_date, sex, allergy_status, weight_kg, record_version,
+           insurance_card, address, legal_rep_json, blood_group, height_cm
     FROM patients WHERE patient_id = ?
 """
-_SELECT_ALLERGIES = """
-    SELECT id, allergen, reaction, severity, recorded_date
-    FROM allergies WHERE patient_id = ?
-"""
-_SELECT_MEDICATIONS = """
-    SELECT id, text, start_date, days, end_date, dose_text, national_drug_code, registration_number
-    FROM medications WHERE patient_id = ?
+# Column lists are import_writer's constants, shared with the importer so both read and write the same layout.
+_SELECT_ALLERGIES = f"SELECT id, {', '.join(ALLERGIES.columns)} FROM allergies WHERE patient_id = ?"  # noqa: S608
+_SELECT_MEDICATIONS = f"SELECT id, {', '.join(MEDICATIONS.columns)} FROM medications WHERE patient_id = ?"  # noqa: S608
+# Conditions, vaccinations, observations and visits in one statement (rows tagged by table), so loading a patient
+# costs one more round trip, not four.
+_SELECT_GROUPS = """
+    SELECT 'c' AS t, id, code AS a, text AS b, onset_date AS d1, place AS c, role AS e, clinical_status AS f,
+           NULL::DOUBLE AS n1, NULL::DOUBLE AS n2, NULL::TIMESTAMP AS t1, NULL::TIMESTAMP AS t2,
+           '' AS g, '' AS h, '' AS i, '' AS j, NULL::INTEGER AS dose
+    FROM conditions WHERE patient_id = $1
+    UNION ALL
+    SELECT 'v', id, vaccine, antigen, given_date, '', '', '', NULL, NULL, NULL, NULL, '', '', '', '', dose_number
+    FROM vaccinations WHERE patient_id = $1
+    UNION ALL
+    SELECT 'o', id, code, name, NULL, value_text, unit, conclusion, value, NULL, effective, NULL, '', '', '', '', NULL
+    FROM observations WHERE patient_id = $1
+    UNION ALL
+    SELECT 'e', id, visit_key, facility, NULL, visit_type, reason, result, height_cm, weight_kg, admitted, discharged,
+           discharge_diagnosis, blood_group, procedures, follow_up, NULL
+    FROM visits WHERE patient_id = $1
 """
 
 
@@ -164,6 +209,40 @@ class DuckDBRecordStore:
             row = cur.execute("SELECT count(*) FROM patients").fetchone()
         return int(row[0]) if row is not None else 0
 
+    def import_file(self, parsed: ParsedFile) -> Counts | None:
+        """Writes one parsed file in one transaction; None when this exact file was imported before.
+
+        All or nothing: any error rolls the whole file back. ``rxsafe.ehr.import_writer`` has the merge rules.
+        """
+        for patient_id in parsed.patients:
+            _require_patient_id(patient_id)
+        with self._write("import_file") as cur:
+            if import_writer.already_imported(cur, parsed.sha256):
+                return None
+            return import_writer.write_file(cur, parsed, now=_now())
+
+    def provenance(self, patient_id: str) -> dict[str, tuple[str, str, int | None]]:
+        """Where each entry of the patient's record came from: record entry id → (source, table, row).
+
+        ``source`` is the importing file's name for imported rows, else the row's ``source`` (seed, commit).
+        """
+        found: dict[str, tuple[str, str, int | None]] = {}
+        with self._read("provenance") as cur:
+            for table, prefix in (
+                ("allergies", _ALLERGY_ID),
+                ("medications", _MEDICATION_ID),
+                ("conditions", _CONDITION_ID),
+                ("vaccinations", _VACCINATION_ID),
+                ("observations", _OBSERVATION_ID),
+            ):
+                rows = cur.execute(
+                    f"SELECT id, source, source_file, source_table, source_row FROM {table} WHERE patient_id = ?",  # noqa: S608
+                    [patient_id],
+                ).fetchall()
+                for row_id, source, source_file, source_table, source_row in rows:
+                    found[prefix.format(row_id)] = (source_file or source, source_table or "", source_row)
+        return found
+
     def upsert_patient(self, record: PatientRecord, *, source: str = DEFAULT_IMPORT_SOURCE) -> PatientRecord:
         """Replaces the patient's record in one transaction; returns it as stored, with its new version.
 
@@ -184,8 +263,9 @@ class DuckDBRecordStore:
                 cur.execute(
                     """
                     INSERT INTO patients (patient_id, name, birth_date, sex, allergy_status, weight_kg,
+                                          insurance_card, address, legal_rep_json, blood_group, height_cm,
                                           record_version, source)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     [*_patient_values(record), version, source],
                 )
@@ -197,13 +277,21 @@ class DuckDBRecordStore:
                     changes.append(f"allergy status {old.allergy_status.value} → {record.allergy_status.value}")
             changes += self._replace_allergies(cur, record, old, source)
             changes += self._replace_medications(cur, record, old, source)
+            for table, new_rows, old_rows in (
+                (CONDITIONS, record.conditions, old.conditions if old else ()),
+                (VACCINATIONS, record.vaccinations, old.vaccinations if old else ()),
+                (VISITS, record.visits, old.visits if old else ()),
+                (OBSERVATIONS, record.observations, old.observations if old else ()),
+            ):
+                changes += _replace_group(cur, table, record.patient_id, new_rows, old_rows, source)
             if old is not None:
                 if not changes:
                     return old
                 cur.execute(
                     """
                     UPDATE patients SET name = ?, birth_date = ?, sex = ?, allergy_status = ?, weight_kg = ?,
-                                        record_version = ?, source = ?
+                                        insurance_card = ?, address = ?, legal_rep_json = ?, blood_group = ?,
+                                        height_cm = ?, record_version = ?, source = ?
                     WHERE patient_id = ?
                     """,
                     [*_patient_values(record)[1:], version, source, record.patient_id],
@@ -222,14 +310,15 @@ class DuckDBRecordStore:
         added = changed = 0
         kept: set[str] = set()
         for allergy in record.allergies:
-            values = [allergy.allergen, allergy.reaction, allergy.severity, allergy.recorded_date]
+            values = ALLERGIES.values(allergy)
             # A repeated id is a second entry, not the same row twice.
             current = existing.get(allergy.id) if allergy.id not in kept else None
             if current is None:
                 cur.execute(
                     """
-                    INSERT INTO allergies (patient_id, allergen, reaction, severity, recorded_date, source)
-                    VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO allergies (patient_id, allergen, reaction, severity, recorded_date, allergy_type,
+                                           verification_status, source)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     [record.patient_id, *values, source],
                 )
@@ -239,7 +328,8 @@ class DuckDBRecordStore:
             if current.model_copy(update={"id": ""}) != allergy.model_copy(update={"id": ""}):
                 cur.execute(
                     """
-                    UPDATE allergies SET allergen = ?, reaction = ?, severity = ?, recorded_date = ?, source = ?
+                    UPDATE allergies SET allergen = ?, reaction = ?, severity = ?, recorded_date = ?,
+                                         allergy_type = ?, verification_status = ?, source = ?
                     WHERE id = ?
                     """,
                     [*values, source, _row_id(_ALLERGY_ID_RE, allergy.id)],
@@ -257,22 +347,15 @@ class DuckDBRecordStore:
         added = changed = 0
         kept: set[str] = set()
         for med in record.medications:
-            values = [
-                med.text,
-                med.start_date,
-                med.days,
-                med.end_date,
-                med.dose_text,
-                med.national_drug_code,
-                med.registration_number,
-            ]
+            values = MEDICATIONS.values(med)
             current = existing.get(med.id) if med.id not in kept else None
             if current is None:
                 cur.execute(
                     """
                     INSERT INTO medications (patient_id, text, start_date, days, end_date, dose_text,
-                                             national_drug_code, registration_number, source)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                             national_drug_code, registration_number, strength, quantity, unit,
+                                             route, prescriber, order_time, follow_up_date, source)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     [record.patient_id, *values, source],
                 )
@@ -283,7 +366,9 @@ class DuckDBRecordStore:
                 cur.execute(
                     """
                     UPDATE medications SET text = ?, start_date = ?, days = ?, end_date = ?, dose_text = ?,
-                                           national_drug_code = ?, registration_number = ?, source = ?
+                                           national_drug_code = ?, registration_number = ?, strength = ?,
+                                           quantity = ?, unit = ?, route = ?, prescriber = ?, order_time = ?,
+                                           follow_up_date = ?, source = ?
                     WHERE id = ?
                     """,
                     [*values, source, _row_id(_MEDICATION_ID_RE, med.id)],
@@ -298,9 +383,18 @@ class DuckDBRecordStore:
         row = cur.execute(_SELECT_PATIENT, [patient_id]).fetchone()
         if row is None:
             return None
-        name, birth_date, sex, allergy_status, weight_kg, record_version = row
+        name, birth_date, sex, allergy_status, weight_kg, record_version = row[:6]
+        insurance_card, address, legal_rep_json, blood_group, height_cm = row[6:]
         allergies = tuple(
-            Allergy(id=_ALLERGY_ID.format(a[0]), allergen=a[1], reaction=a[2], severity=a[3], recorded_date=a[4])
+            Allergy(
+                id=_ALLERGY_ID.format(a[0]),
+                allergen=a[1],
+                reaction=a[2],
+                severity=a[3],
+                recorded_date=a[4],
+                allergy_type=a[5],
+                verification_status=a[6],
+            )
             for a in sorted(cur.execute(_SELECT_ALLERGIES, [patient_id]).fetchall(), key=_first)
         )
         medications = tuple(
@@ -313,9 +407,17 @@ class DuckDBRecordStore:
                 dose_text=m[5],
                 national_drug_code=m[6],
                 registration_number=m[7],
+                strength=m[8],
+                quantity=m[9],
+                unit=m[10],
+                route=m[11],
+                prescriber=m[12],
+                order_time=m[13],
+                follow_up_date=m[14],
             )
             for m in sorted(cur.execute(_SELECT_MEDICATIONS, [patient_id]).fetchall(), key=_first)
         )
+        groups = _load_groups(cur.execute(_SELECT_GROUPS, [patient_id]).fetchall())
         return PatientRecord(
             patient_id=patient_id,
             name=name,
@@ -326,6 +428,15 @@ class DuckDBRecordStore:
             medications=medications,
             weight_kg=weight_kg,
             record_version=record_version,
+            insurance_card=insurance_card,
+            address=address,
+            legal_representative=load_rep(legal_rep_json),
+            blood_group=blood_group,
+            height_cm=height_cm,
+            conditions=groups.conditions,
+            vaccinations=groups.vaccinations,
+            visits=groups.visits,
+            observations=groups.observations,
         )
 
     def _log_change(self, cur: duckdb.DuckDBPyConnection, patient_id: str, version: int, what: str, at: str) -> None:
@@ -336,7 +447,7 @@ class DuckDBRecordStore:
 
     # --- checks -----------------------------------------------------------------------------------------------
 
-    def save_check(self, stored: StoredCheck) -> None:
+    def save_check(self, stored: StoredCheck, audit: AuditEvent | None = None) -> None:
         """Stores a check report (and the prescription it checked) under ``stored.report.check_id``.
 
         Saving the same check twice is a no-op (a retried save); a different check under an id already used is a
@@ -348,6 +459,8 @@ class DuckDBRecordStore:
         report_json = serialize.dump_report(report)
         prescription_json = serialize.dump_prescription(stored.prescription)
         with self._write("save_check") as cur:
+            if audit is not None:
+                audit_log.append(cur, audit)
             row = cur.execute(
                 "SELECT report_json, prescription_json, inline_patient FROM checks WHERE check_id = ?",
                 [report.check_id],
@@ -427,6 +540,7 @@ class DuckDBRecordStore:
         idempotency_key: str,
         prescriber_id: str,
         committed_at: str,
+        audit: AuditEvent | None = None,
     ) -> CommitResult:
         """Writes the checked prescription into the patient's record, atomically (one transaction).
 
@@ -446,6 +560,9 @@ class DuckDBRecordStore:
         if not idempotency_key:
             raise InvalidRequest("idempotency_key", "is required")
         with self._write("commit_prescription") as cur:
+            if audit is not None:
+                # In the same transaction: the trail records a commit exactly when the commit happened.
+                audit_log.append(cur, audit)
             prior = cur.execute(
                 "SELECT check_id, result_json FROM prescriptions WHERE idempotency_key = ?", [idempotency_key]
             ).fetchone()
@@ -591,6 +708,24 @@ class DuckDBRecordStore:
                 plans[table] = "\n".join(str(r[1]) for r in rows)
         return plans
 
+    # --- audit trail ------------------------------------------------------------------------------------------
+
+    def record_audit(self, event: AuditEvent) -> None:
+        """Appends one event to the hash-chained audit trail (reads, refusals: anything not already written)."""
+        with self._write("audit") as cur:
+            audit_log.append(cur, event)
+
+    def verify_audit(self) -> ChainReport:
+        """Checks the whole chain: a changed, removed or cut-off row is named."""
+        with self._read("verify_audit") as cur:
+            return audit_log.verify_chain(cur)
+
+    def audit_events(self, patient_id: str | None = None) -> list[AuditRow]:
+        """The trail, or the part of it about one patient (found by the patient's pseudonym)."""
+        with self._write("audit_events") as cur:  # a write: the first pseudonym creates the installation secret
+            ref = audit_log.pseudonym(cur, patient_id) if patient_id is not None else None
+            return audit_log.rows(cur, ref)
+
     def close(self) -> None:
         """Closes the file (checkpointing the WAL into it). Waits for a running write; idempotent."""
         with self._write_lock:
@@ -616,6 +751,7 @@ def _require_patient_id(patient_id: str) -> None:
 
 
 def _patient_values(record: PatientRecord) -> list[Any]:
+    rep = record.legal_representative
     return [
         record.patient_id,
         record.name,
@@ -623,11 +759,108 @@ def _patient_values(record: PatientRecord) -> list[Any]:
         record.sex.value,
         record.allergy_status.value,
         record.weight_kg,
+        record.insurance_card,
+        record.address,
+        rep.model_dump_json() if rep is not None else None,
+        record.blood_group,
+        record.height_cm,
     ]
 
 
-def _demographics(record: PatientRecord) -> tuple[str, date | None, Sex, float | None]:
-    return (record.name, record.birth_date, record.sex, record.weight_kg)
+def _demographics(record: PatientRecord) -> tuple[Any, ...]:
+    return (
+        record.name,
+        record.birth_date,
+        record.sex,
+        record.weight_kg,
+        record.insurance_card,
+        record.address,
+        record.legal_representative,
+        record.blood_group,
+        record.height_cm,
+    )
+
+
+@dataclass(frozen=True)
+class _Groups:
+    conditions: tuple[Condition, ...]
+    vaccinations: tuple[Vaccination, ...]
+    visits: tuple[Visit, ...]
+    observations: tuple[Observation, ...]
+
+
+def _load_groups(rows: Sequence[tuple[Any, ...]]) -> _Groups:
+    """Splits the tagged rows of ``_SELECT_GROUPS`` into the record's groups, each in row order."""
+    conditions: list[Condition] = []
+    vaccinations: list[Vaccination] = []
+    visits: list[Visit] = []
+    observations: list[Observation] = []
+    for t, row_id, a, b, d1, c, e, f, n1, n2, t1, t2, g, h, i, j, dose in sorted(rows, key=lambda r: int(r[1])):
+        if t == "c":
+            conditions.append(
+                Condition(
+                    id=_CONDITION_ID.format(row_id), code=a, text=b, onset_date=d1, place=c, role=e, clinical_status=f
+                )
+            )
+        elif t == "v":
+            vaccinations.append(
+                Vaccination(id=_VACCINATION_ID.format(row_id), vaccine=a, antigen=b, dose_number=dose, given_date=d1)
+            )
+        elif t == "o":
+            observations.append(
+                Observation(
+                    id=_OBSERVATION_ID.format(row_id),
+                    code=a,
+                    name=b,
+                    value_text=c,
+                    unit=e,
+                    conclusion=f,
+                    value=n1,
+                    effective=t1,
+                )
+            )
+        else:
+            visits.append(
+                Visit(
+                    id=a,
+                    facility=b,
+                    visit_type=c,
+                    reason=e,
+                    result=f,
+                    height_cm=n1,
+                    weight_kg=n2,
+                    admitted=t1,
+                    discharged=t2,
+                    discharge_diagnosis=g,
+                    blood_group=h,
+                    procedures=tuple(p for p in i.split(";") if p),
+                    follow_up=j,
+                )
+            )
+    return _Groups(tuple(conditions), tuple(vaccinations), tuple(visits), tuple(observations))
+
+
+def _replace_group(
+    cur: duckdb.DuckDBPyConnection,
+    table: Table,
+    patient_id: str,
+    new: Sequence[BaseModel],
+    old: Sequence[BaseModel],
+    source: str,
+) -> list[str]:
+    """``upsert_patient`` for conditions, vaccinations, visits and observations (no per-entry identity there).
+
+    Unchanged content keeps its rows and their provenance; any change replaces the patient's rows of the table.
+    """
+
+    def content(rows: Sequence[BaseModel]) -> list[tuple[Any, ...]]:
+        return [tuple(table.values(r)) for r in rows]
+
+    if content(new) == content(old):
+        return []
+    cur.execute(f"DELETE FROM {table.name} WHERE patient_id = ?", [patient_id])  # noqa: S608 -- constant name
+    insert_rows(cur, table, [[patient_id, *table.values(r), source] for r in new], ("source",))
+    return [f"{table.name}: replaced ({len(old)} → {len(new)})"]
 
 
 def _first(row: tuple[Any, ...]) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from rxsafe.core.models import CommitResult, Override, PatientRecord, StoredCheck
+from rxsafe.ehr.audit import AuditEvent, AuditRow, ChainReport
 
 
 class RecordStore(Protocol):
@@ -30,8 +31,11 @@ class RecordStore(Protocol):
         """How many patients the store holds (the demo seed only fills an empty store)."""
         ...
 
-    def save_check(self, stored: StoredCheck) -> None:
-        """Stores a check report (and the prescription it checked) under ``stored.report.check_id``."""
+    def save_check(self, stored: StoredCheck, audit: AuditEvent | None = None) -> None:
+        """Stores a check report (and the prescription it checked) under ``stored.report.check_id``.
+
+        ``audit`` is appended to the audit trail in the same transaction.
+        """
         ...
 
     def get_check(self, check_id: str) -> StoredCheck | None:
@@ -50,6 +54,7 @@ class RecordStore(Protocol):
         idempotency_key: str,
         prescriber_id: str,
         committed_at: str,
+        audit: AuditEvent | None = None,
     ) -> CommitResult:
         """Writes the checked prescription into the patient's record, atomically.
 
@@ -58,6 +63,18 @@ class RecordStore(Protocol):
         patient's ``record_version`` differs from the check's; else writes the prescription, one medication row
         per line (start date = the check's ``as_of``), the overrides, bumps the version and returns the answer.
         """
+        ...
+
+    def record_audit(self, event: AuditEvent) -> None:
+        """Appends one event to the hash-chained audit trail."""
+        ...
+
+    def verify_audit(self) -> ChainReport:
+        """Checks the audit chain; names the first changed, removed or cut-off row."""
+        ...
+
+    def audit_events(self, patient_id: str | None = None) -> list[AuditRow]:
+        """The audit trail, or its rows about one patient."""
         ...
 
     def close(self) -> None: ...

@@ -49,6 +49,7 @@ METHOD_ROLES: dict[str, frozenset[Role]] = {
     _SERVICE + "CommitPrescription": frozenset({Role.PRESCRIBER}),
     _SERVICE + "RecheckPrescription": frozenset({Role.PRESCRIBER, Role.PHARMACIST}),
     _SERVICE + "GetCheck": frozenset({Role.PRESCRIBER, Role.PHARMACIST, Role.REVIEWER}),
+    _SERVICE + "GetAuditTrail": frozenset({Role.REVIEWER}),
 }
 OPEN_METHODS = frozenset({"/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Watch"})
 

@@ -6,6 +6,7 @@ field in the request's own terms, e.g. ``patient.medications[0].start_date``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from enum import Enum
 from typing import Any, TypeVar
@@ -27,6 +28,7 @@ from rxsafe.core.models import (
     PrescriptionLine,
     RecordEntry,
 )
+from rxsafe.ehr.audit import AuditRow, ChainReport
 from rxsafe.gen import medication_safety_pb2 as pb
 
 E = TypeVar("E", bound=Enum)
@@ -270,3 +272,25 @@ def _notice_to_pb(n: Notice) -> pb.Notice:
 
 def _text(t: LocalizedText) -> pb.LocalizedText:
     return pb.LocalizedText(vi=t.vi, en=t.en)
+
+
+def audit_to_pb(rows: Sequence[AuditRow], chain: ChainReport) -> pb.AuditTrail:
+    return pb.AuditTrail(
+        events=[
+            pb.AuditEvent(
+                seq=r.seq,
+                at=r.at,
+                client=r.client,
+                user=r.user,
+                roles=r.roles,
+                purpose=r.purpose,
+                action=r.action,
+                subject=r.subject,
+                outcome=r.outcome,
+            )
+            for r in rows
+        ],
+        chain_intact=chain.ok,
+        chain_problem=chain.problem,
+        rows_verified=chain.rows,
+    )

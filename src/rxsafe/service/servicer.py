@@ -8,11 +8,13 @@ import time
 
 import grpc
 
+from rxsafe.app.actor import Actor
 from rxsafe.app.service import SafetyService
 from rxsafe.gen import medication_safety_pb2 as pb
 from rxsafe.gen import medication_safety_pb2_grpc as pb_grpc
 from rxsafe.service import convert
 from rxsafe.service.errors import mapped_errors
+from rxsafe.service.interceptors import current_principal
 
 log = logging.getLogger("rxsafe.service")
 
@@ -32,7 +34,7 @@ class MedicationSafetyServicer(pb_grpc.MedicationSafetyServicer):
         async with mapped_errors(context):
             await _within_deadline(context)
             check_request = convert.check_request_from_pb(request)
-            report = await asyncio.to_thread(self.service.check, check_request)
+            report = await asyncio.to_thread(self.service.check, check_request, _actor())
             log.info(
                 "check",
                 extra={
@@ -58,6 +60,7 @@ class MedicationSafetyServicer(pb_grpc.MedicationSafetyServicer):
                     overrides=overrides,
                     idempotency_key=request.idempotency_key,
                     prescriber_id=request.prescriber_id,
+                    actor=_actor(),
                 )
             )
             log.info(
@@ -75,10 +78,32 @@ class MedicationSafetyServicer(pb_grpc.MedicationSafetyServicer):
         self, request: pb.GetCheckRequest, context: Context
     ) -> pb.CheckPrescriptionResponse:
         async with mapped_errors(context):
-            report = await asyncio.to_thread(self.service.get_check, request.check_id)
+            report = await asyncio.to_thread(self.service.get_check, request.check_id, _actor())
             log.info("get_check", extra={"check_id": report.check_id})
             return convert.report_to_pb(report)
         raise AssertionError("unreachable: mapped_errors aborts")  # pragma: no cover
+
+    async def GetAuditTrail(  # noqa: N802 -- method names are fixed by the proto
+        self, request: pb.GetAuditTrailRequest, context: Context
+    ) -> pb.AuditTrail:
+        async with mapped_errors(context):
+            rows, chain = await asyncio.to_thread(self.service.audit_trail, request.patient_id or None)
+            log.info("audit_trail", extra={"rows": len(rows), "chain_intact": chain.ok})
+            return convert.audit_to_pb(rows, chain)
+        raise AssertionError("unreachable: mapped_errors aborts")  # pragma: no cover
+
+
+def _actor() -> Actor | None:
+    """The authenticated caller as the audit trail records it (None only when access control is off)."""
+    principal = current_principal()
+    if principal is None:
+        return None
+    return Actor(
+        client=principal.client,
+        user=principal.user,
+        roles=tuple(sorted(r.value for r in principal.roles)),
+        purpose=principal.purpose,
+    )
 
 
 async def _within_deadline(context: Context) -> None:

@@ -1,0 +1,159 @@
+"""The audit trail: who read or changed which patient's data, for what purpose, when, and what happened.
+
+Append-only and hash-chained: each row's hash covers its fields and the previous row's hash, and the head
+(last sequence number and hash) is kept in ``store_meta``, so a changed, removed or truncated row is detected
+by ``verify_chain``. Patients are recorded as a keyed pseudonym (HMAC-SHA256 of the personal ID with a secret
+of this installation), so the trail answers "who accessed this record" without itself listing identities.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+import duckdb
+from pydantic import BaseModel, ConfigDict
+
+GENESIS = "0" * 64
+_SECRET_KEY = "audit_secret"  # noqa: S105 -- the name of a store_meta row, not a secret
+_HEAD_KEY = "audit_head"
+
+
+class AuditAction(StrEnum):
+    CHECK = "check"
+    COMMIT = "commit"
+    COMMIT_REFUSED = "commit_refused"
+    READ_CHECK = "read_check"
+    READ_PATIENT = "read_patient"
+    RECHECK = "recheck"
+    IMPORT = "import"
+    EXPORT = "export"
+
+
+class AuditEvent(BaseModel):
+    """One thing that happened to patient data. ``patient_id`` is pseudonymised when it is written."""
+
+    model_config = ConfigDict(frozen=True)
+
+    at: str
+    client: str
+    user: str
+    roles: str = ""
+    purpose: str
+    action: AuditAction
+    patient_id: str = ""
+    subject: str = ""
+    outcome: str = "ok"
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    seq: int
+    at: str
+    client: str
+    user: str
+    roles: str
+    purpose: str
+    action: str
+    patient_ref: str
+    subject: str
+    outcome: str
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    rows: int
+    ok: bool
+    problem: str = ""
+
+
+def pseudonym(cur: duckdb.DuckDBPyConnection, patient_id: str) -> str:
+    """The patient's keyed pseudonym in this installation's trail ("" for no patient)."""
+    if not patient_id:
+        return ""
+    secret = _meta(cur, _SECRET_KEY)
+    if secret is None:
+        secret = secrets.token_hex(32)
+        cur.execute("INSERT INTO store_meta (key, value) VALUES (?, ?)", [_SECRET_KEY, secret])
+    return hmac.new(bytes.fromhex(secret), patient_id.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+def append(cur: duckdb.DuckDBPyConnection, event: AuditEvent) -> AuditRow:
+    """Appends one event inside the caller's write transaction (so it commits, or not, with the change)."""
+    head = _meta(cur, _HEAD_KEY)
+    last_seq, prev_hash = (int(head.split(":")[0]), head.split(":")[1]) if head else (0, GENESIS)
+    fields = (
+        last_seq + 1,
+        event.at,
+        event.client,
+        event.user,
+        event.roles,
+        event.purpose,
+        event.action.value,
+        pseudonym(cur, event.patient_id),
+        event.subject,
+        event.outcome,
+    )
+    row = AuditRow(*fields, prev_hash=prev_hash, hash=_hash(prev_hash, fields))
+    cur.execute("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [*fields, row.prev_hash, row.hash])
+    cur.execute(
+        "INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [_HEAD_KEY, f"{row.seq}:{row.hash}"],
+    )
+    return row
+
+
+def verify_chain(cur: duckdb.DuckDBPyConnection) -> ChainReport:
+    """Recomputes every hash in order; names the first row that was changed, removed or cut off."""
+    prev = GENESIS
+    expected_seq = 1
+    count = 0
+    for row in rows(cur):
+        if row.seq != expected_seq:
+            return ChainReport(count, False, f"row {expected_seq} is missing (next row is {row.seq})")
+        fields = (
+            row.seq,
+            row.at,
+            row.client,
+            row.user,
+            row.roles,
+            row.purpose,
+            row.action,
+            row.patient_ref,
+            row.subject,
+            row.outcome,
+        )
+        if row.prev_hash != prev or row.hash != _hash(prev, fields):
+            return ChainReport(count, False, f"row {row.seq} was changed (its hash no longer matches)")
+        prev = row.hash
+        expected_seq += 1
+        count += 1
+    head = _meta(cur, _HEAD_KEY)
+    if (head or f"0:{GENESIS}") != f"{count}:{prev}":
+        return ChainReport(
+            count, False, f"the trail ends at row {count} but its head records {head}: rows were cut off"
+        )
+    return ChainReport(count, True)
+
+
+def rows(cur: duckdb.DuckDBPyConnection, patient_ref: str | None = None) -> list[AuditRow]:
+    if patient_ref is None:
+        found = cur.execute("SELECT * FROM audit_log ORDER BY seq").fetchall()
+    else:
+        found = cur.execute("SELECT * FROM audit_log WHERE patient_ref = ? ORDER BY seq", [patient_ref]).fetchall()
+    return [AuditRow(*r) for r in found]
+
+
+def _hash(prev_hash: str, fields: tuple[object, ...]) -> str:
+    body = "\x1f".join(str(f) for f in (prev_hash, *fields))
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _meta(cur: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    found = cur.execute("SELECT value FROM store_meta WHERE key = ?", [key]).fetchone()
+    return str(found[0]) if found else None
