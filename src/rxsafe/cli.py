@@ -28,6 +28,7 @@ from rxsafe.app.service import SafetyService
 from rxsafe.core.errors import InvalidRequest, RxsafeError
 from rxsafe.gen import medication_safety_pb2 as pb
 from rxsafe.gen import medication_safety_pb2_grpc as pb_grpc
+from rxsafe.report import cli as report_cli
 from rxsafe.service import convert
 from rxsafe.service.access import AccessFile, Purpose, Role
 from rxsafe.service.errors import status_for
@@ -81,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 -- one flat list of c
     serve.add_argument("--tls-cert", type=Path, help="server certificate (PEM); required to bind beyond loopback")
     serve.add_argument("--tls-key", type=Path, help="server private key (PEM)")
     serve.add_argument("--tls-client-ca", type=Path, help="CA for client certificates: turns on mutual TLS")
+    serve.add_argument("--metrics-port", type=int, default=None, help="serve /metrics (Prometheus) on this port")
     serve.set_defaults(run=_serve)
 
     check = sub.add_parser("check", help="check a prescription (proto3 JSON in, proto3 JSON out)")
@@ -112,6 +114,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 -- one flat list of c
     get.add_argument("--server", required=True, help="HOST:PORT of a running rxsafe server")
     _client_options(get)
     get.set_defaults(run=_get)
+    report_cli.register(sub, client_options=_client_options, call=_unary)
 
     audit = sub.add_parser("audit", help="the audit trail: who accessed which record, and whether it is intact")
     audit_sub = audit.add_subparsers(required=True, metavar="ACTION")
@@ -167,7 +170,7 @@ def _serve(args: argparse.Namespace) -> int:
         # Shown once, on the terminal; never in the JSON log.
         print(f"development API key (also in {access_path.with_name('dev.key')}): {dev_key}", flush=True)
     service = build_service(db=db, knowledge=args.knowledge, seed=not args.no_seed)
-    asyncio.run(serve(service, args.host, args.port, access=access, tls=tls))
+    asyncio.run(serve(service, args.host, args.port, access=access, tls=tls, metrics_port=args.metrics_port))
     return EXIT_OK
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from rxsafe.app.actor import Actor, local_actor
 from rxsafe.app.context import build_context
+from rxsafe.app.metrics import Metrics
 from rxsafe.app.requests import PERSONAL_ID, CheckRequest, Limits, validate_check_request
 from rxsafe.core.engine import check
 from rxsafe.core.enums import AllergyStatus
@@ -47,6 +49,7 @@ class SafetyService:
         policy: Policy | None = None,
         limits: Limits | None = None,
         clock: Clock = vietnam_now,
+        metrics: Metrics | None = None,
     ) -> None:
         self.knowledge = knowledge
         self.resolver = resolver
@@ -54,9 +57,11 @@ class SafetyService:
         self.policy = policy or Policy()
         self.limits = limits or Limits()
         self.clock = clock
+        self.metrics = metrics or Metrics()
 
     def check(self, request: CheckRequest, actor: Actor | None = None) -> ConflictReport:
         """Validates, loads the patient, resolves every line, runs the checks and stores the report (audited)."""
+        started = time.perf_counter()
         validate_check_request(request, self.limits)
         now = self.clock()
         as_of = request.as_of or now.date()
@@ -70,11 +75,12 @@ class SafetyService:
             update={"check_id": "chk-" + uuid.uuid4().hex, "checked_at": now.isoformat(timespec="seconds")}
         )
         if self.store is not None:
-            self.store.save_check(
-                StoredCheck(
-                    report=report, prescription=request.prescription, inline_patient=request.patient is not None
-                )
+            stored = StoredCheck(
+                report=report, prescription=request.prescription, inline_patient=request.patient is not None
             )
+            event = self._event(actor, AuditAction.CHECK, record.patient_id, report.check_id, report.verdict.value)
+            self.store.save_check(stored, audit=event)
+        self.metrics.record_check(report, (time.perf_counter() - started) * 1000)
         return report
 
     def commit(
@@ -97,6 +103,7 @@ class SafetyService:
         store = self._store()
         replay = store.find_commit(idempotency_key)
         if replay is not None and replay.check_id == check_id:
+            self.metrics.record_commit("replayed", None, ())
             return replay
         stored = store.get_check(check_id)
         if stored is None:
@@ -104,7 +111,7 @@ class SafetyService:
         patient_id = stored.report.patient_id
         try:
             verify_overrides(stored.report, overrides)
-            return store.commit_prescription(
+            result = store.commit_prescription(
                 check_id=check_id,
                 overrides=tuple(overrides),
                 idempotency_key=idempotency_key,
@@ -116,7 +123,10 @@ class SafetyService:
             store.record_audit(
                 self._event(actor, AuditAction.COMMIT_REFUSED, patient_id, check_id, type(refused).__name__)
             )
+            self.metrics.record_commit(f"refused:{type(refused).__name__}", None, ())
             raise
+        self.metrics.record_commit("replayed" if result.replayed else "committed", stored.report, overrides)
+        return result
 
     def get_check(self, check_id: str, actor: Actor | None = None) -> ConflictReport:
         """A stored report, with its overrides once committed (the read is audited)."""

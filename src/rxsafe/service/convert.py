@@ -30,6 +30,7 @@ from rxsafe.core.models import (
 )
 from rxsafe.ehr.audit import AuditRow, ChainReport
 from rxsafe.gen import medication_safety_pb2 as pb
+from rxsafe.report.render import RenderedReport
 
 E = TypeVar("E", bound=Enum)
 
@@ -293,4 +294,10 @@ def audit_to_pb(rows: Sequence[AuditRow], chain: ChainReport) -> pb.AuditTrail:
         chain_intact=chain.ok,
         chain_problem=chain.problem,
         rows_verified=chain.rows,
+    )
+
+
+def rendered_report_to_pb(rendered: RenderedReport) -> pb.RenderedReport:
+    return pb.RenderedReport(
+        content_type=rendered.content_type, language=rendered.language, content=rendered.content
     )

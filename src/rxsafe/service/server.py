@@ -19,6 +19,7 @@ from rxsafe.gen import medication_safety_pb2 as pb
 from rxsafe.gen import medication_safety_pb2_grpc as pb_grpc
 from rxsafe.service.access import AccessFile, Role
 from rxsafe.service.interceptors import AccessInterceptor
+from rxsafe.service.metrics import serve_metrics
 from rxsafe.service.servicer import MedicationSafetyServicer
 
 log = logging.getLogger("rxsafe.service")
@@ -82,12 +83,20 @@ async def serve(
     access: AccessFile,
     tls: TlsFiles | None = None,
     reuse_port: bool = False,
+    metrics_port: int | None = None,
 ) -> None:
-    """Serves until SIGTERM or SIGINT, then drains calls in flight (up to ``GRACE_SECONDS``)."""
+    """Serves until SIGTERM or SIGINT, then drains calls in flight (up to ``GRACE_SECONDS``).
+
+    With ``metrics_port``, ``/metrics`` (Prometheus text) is served on that port of the same host.
+    """
     server, bound, health_servicer = build_server(
         service, f"{host}:{port}", access=access, tls=tls, reuse_port=reuse_port
     )
     await server.start()
+    metrics_server = None
+    if metrics_port is not None:
+        metrics_server = await serve_metrics(service.metrics, host, metrics_port)
+        log.info("metrics", extra={"address": f"{host}:{metrics_server.sockets[0].getsockname()[1]}"})
     serving = health_pb2.HealthCheckResponse.SERVING
     await health_servicer.set("", serving)
     await health_servicer.set(SERVICE_NAME, serving)
@@ -100,6 +109,8 @@ async def serve(
     log.info("draining", extra={"grace_seconds": GRACE_SECONDS})
     await health_servicer.enter_graceful_shutdown()
     await server.stop(GRACE_SECONDS)
+    if metrics_server is not None:
+        metrics_server.close()
     log.info("stopped")
 
 

@@ -12,6 +12,7 @@ from rxsafe.app.actor import Actor
 from rxsafe.app.service import SafetyService
 from rxsafe.gen import medication_safety_pb2 as pb
 from rxsafe.gen import medication_safety_pb2_grpc as pb_grpc
+from rxsafe.report.inputs import render_options, render_stored
 from rxsafe.service import convert
 from rxsafe.service.errors import mapped_errors
 from rxsafe.service.interceptors import current_principal
@@ -78,9 +79,15 @@ class MedicationSafetyServicer(pb_grpc.MedicationSafetyServicer):
         self, request: pb.GetCheckRequest, context: Context
     ) -> pb.CheckPrescriptionResponse:
         async with mapped_errors(context):
+            render = render_options(request.render_format, request.language)
             report = await asyncio.to_thread(self.service.get_check, request.check_id, _actor())
-            log.info("get_check", extra={"check_id": report.check_id})
-            return convert.report_to_pb(report)
+            log.info("get_check", extra={"check_id": report.check_id, "render": render.fmt if render else ""})
+            response = convert.report_to_pb(report)
+            if render is not None:
+                # Rendering (Jinja2, WeasyPrint) is CPU work: off the loop, like every use case.
+                rendered = await asyncio.to_thread(render_stored, self.service, report, render)
+                response.rendered_report.CopyFrom(convert.rendered_report_to_pb(rendered))
+            return response
         raise AssertionError("unreachable: mapped_errors aborts")  # pragma: no cover
 
     async def GetAuditTrail(  # noqa: N802 -- method names are fixed by the proto
