@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from rxsafe.app.policy_file import load_policy
 from rxsafe.app.service import SafetyService
 from rxsafe.core.errors import Unavailable
 from rxsafe.ehr.duckdb_store import DuckDBRecordStore
@@ -27,9 +28,17 @@ def knowledge_dir(path: Path | None = None) -> Path:
 
 
 def build_service(
-    *, db: Path | None, knowledge: Path | None = None, seed: bool = True, loaded: KnowledgeBase | None = None
+    *,
+    db: Path | None,
+    knowledge: Path | None = None,
+    seed: bool = True,
+    loaded: KnowledgeBase | None = None,
+    policy: Path | None = None,
 ) -> SafetyService:
-    """A ready service. With ``db`` None, checks run in-process on inline patients and nothing is stored."""
+    """A ready service. With ``db`` None, checks run in-process on inline patients and nothing is stored.
+
+    ``policy`` names a facility policy file (TOML); without one the default policy applies.
+    """
     folder = knowledge_dir(knowledge)
     kb = loaded or load_knowledge(folder)
     resolver = NameResolver(load_vocabulary(folder))
@@ -39,4 +48,6 @@ def build_service(
         store = DuckDBRecordStore(db)
         if seed:
             seed_demo_patients(store)
-    return SafetyService(knowledge=kb, resolver=resolver, store=store)
+    return SafetyService(
+        knowledge=kb, resolver=resolver, store=store, policy=load_policy(policy) if policy is not None else None
+    )

@@ -83,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 -- one flat list of c
     serve.add_argument("--tls-key", type=Path, help="server private key (PEM)")
     serve.add_argument("--tls-client-ca", type=Path, help="CA for client certificates: turns on mutual TLS")
     serve.add_argument("--metrics-port", type=int, default=None, help="serve /metrics (Prometheus) on this port")
+    serve.add_argument("--policy", type=Path, default=None, help="facility policy (TOML); see docs/policy.example.toml")
     serve.set_defaults(run=_serve)
 
     check = sub.add_parser("check", help="check a prescription (proto3 JSON in, proto3 JSON out)")
@@ -92,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 -- one flat list of c
     _client_options(check)
     check.add_argument("--db", type=Path, default=None, help="record store for in-process checks by patientId")
     check.add_argument("--knowledge", type=Path, default=None, help="compiled knowledge folder (default knowledge/)")
+    check.add_argument("--policy", type=Path, default=None, help="facility policy (TOML) for in-process checks")
     check.set_defaults(run=_check)
 
     commit = sub.add_parser("commit", help="commit a checked prescription into the record (through the server)")
@@ -169,7 +171,7 @@ def _serve(args: argparse.Namespace) -> int:
     if dev_key:
         # Shown once, on the terminal; never in the JSON log.
         print(f"development API key (also in {access_path.with_name('dev.key')}): {dev_key}", flush=True)
-    service = build_service(db=db, knowledge=args.knowledge, seed=not args.no_seed)
+    service = build_service(db=db, knowledge=args.knowledge, seed=not args.no_seed, policy=args.policy)
     asyncio.run(serve(service, args.host, args.port, access=access, tls=tls, metrics_port=args.metrics_port))
     return EXIT_OK
 
@@ -256,7 +258,9 @@ def _batch_lines(path: Path) -> Iterator[str]:
 def _check_local(args: argparse.Namespace, texts: list[str]) -> list[dict[str, object]]:
     from rxsafe.bootstrap import build_service  # noqa: PLC0415 -- loading knowledge is the slow part
 
-    service: SafetyService = build_service(db=args.db, knowledge=args.knowledge, seed=args.db is not None)
+    service: SafetyService = build_service(
+        db=args.db, knowledge=args.knowledge, seed=args.db is not None, policy=args.policy
+    )
     answers: list[dict[str, object]] = []
     for n, text in enumerate(texts):
         try:

@@ -110,7 +110,7 @@ class SafetyService:
             raise CheckNotFound(f"no check {check_id!r}")
         patient_id = stored.report.patient_id
         try:
-            verify_overrides(stored.report, overrides)
+            verify_overrides(stored.report, overrides, self.policy, actor.roles if actor else None)
             result = store.commit_prescription(
                 check_id=check_id,
                 overrides=tuple(overrides),

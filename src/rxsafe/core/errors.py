@@ -8,6 +8,7 @@ RxsafeError
 ├── CommitRefused             the commit cannot go ahead, and why             → FAILED_PRECONDITION
 │   ├── StaleCheck            the record changed after the check
 │   ├── OverrideMissing       an interruptive conflict has no override reason
+│   ├── OverrideNotAllowed    the facility policy does not let this role override that severity
 │   └── IdempotencyKeyReused  the key was used for another check
 └── Unavailable               the knowledge base or the record store cannot be read → UNAVAILABLE
 """
@@ -49,6 +50,10 @@ class StaleCheck(CommitRefused):
 
 
 class OverrideMissing(CommitRefused):
+    pass
+
+
+class OverrideNotAllowed(CommitRefused):
     pass
 
 

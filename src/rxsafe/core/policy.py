@@ -32,6 +32,20 @@ class Policy(BaseModel):
     # ATC groups whose members are routinely given together (fluids and electrolytes, vitamins, mineral
     # supplements): two of them are not reported as duplicate therapy. A policy choice, not a clinical fact.
     duplicate_class_exemptions: tuple[str, ...] = ("atc:A11", "atc:A12", "atc:B05", "atc:V")
+    # Which roles may override an interruptive conflict of each severity. By default a pharmacist may not
+    # override a contraindication: only the prescriber who takes responsibility for the prescription may.
+    override_roles: dict[Severity, tuple[str, ...]] = Field(
+        default_factory=lambda: {
+            Severity.CONTRAINDICATED: ("prescriber",),
+            Severity.MAJOR: ("prescriber", "pharmacist"),
+            Severity.MODERATE: ("prescriber", "pharmacist"),
+            Severity.MINOR: ("prescriber", "pharmacist"),
+        }
+    )
+
+    def may_override(self, severity: Severity, roles: tuple[str, ...]) -> bool:
+        """Whether a caller with these roles may override a conflict of this severity."""
+        return bool(set(self.override_roles.get(severity, ())) & set(roles))
 
     def is_interruptive(self, kind: ConflictKind, severity: Severity) -> bool:
         threshold = self.interrupt_at.get(kind)
