@@ -107,6 +107,27 @@ async def _require_header(context: grpc.aio.ServicerContext[Any, Any], name: str
 Authorize = Callable[[str, grpc.aio.ServicerContext[Any, Any]], Awaitable[Principal]]
 
 
+class _Undecodable:
+    """Stands for a request body that is not the method's message, so the handler can say INVALID_ARGUMENT."""
+
+
+UNDECODABLE = _Undecodable()
+
+
+def _lenient(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    # gRPC answers INTERNAL when a deserializer raises; a malformed body is the caller's error, not ours.
+    if deserializer is None:
+        return None
+
+    def parse(data: bytes) -> Any:
+        try:
+            return deserializer(data)
+        except Exception:  # protobuf raises DecodeError (or others) on hostile bytes
+            return UNDECODABLE
+
+    return parse
+
+
 def _unary(
     handler: grpc.RpcMethodHandler[Any, Any], authorize: Authorize, method: str
 ) -> grpc.RpcMethodHandler[Any, Any]:
@@ -114,6 +135,10 @@ def _unary(
     behavior: Any = handler.unary_unary
 
     async def guarded(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+        if request is UNDECODABLE:
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT, "the request body is not a valid message for this method"
+            )
         token = _principal.set(await authorize(method, context))
         try:
             return await behavior(request, context)
@@ -121,7 +146,9 @@ def _unary(
             _principal.reset(token)
 
     return grpc.unary_unary_rpc_method_handler(
-        guarded, request_deserializer=handler.request_deserializer, response_serializer=handler.response_serializer
+        guarded,
+        request_deserializer=_lenient(handler.request_deserializer),
+        response_serializer=handler.response_serializer,
     )
 
 
