@@ -26,6 +26,7 @@ from google.protobuf.message import Message
 
 from rxsafe.app.service import SafetyService
 from rxsafe.core.errors import InvalidRequest, RxsafeError
+from rxsafe.ehr.cli import register as register_ehr
 from rxsafe.gen import medication_safety_pb2 as pb
 from rxsafe.gen import medication_safety_pb2_grpc as pb_grpc
 from rxsafe.report import cli as report_cli
@@ -69,6 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 -- one flat list of commands reads best
     parser = argparse.ArgumentParser(prog="rxsafe", description="Clinical medication safety checker for Vietnam.")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
+    register_ehr(sub)
 
     serve = sub.add_parser("serve", help="serve rxsafe.v1.MedicationSafety over gRPC")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -129,6 +131,16 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 -- one flat list of c
         _client_options(parser_)
     show.set_defaults(run=_audit_show)
     verify.set_defaults(run=_audit_verify)
+
+    knowledge = sub.add_parser("knowledge", help="the compiled knowledge base: statistics and review diffs")
+    knowledge_sub = knowledge.add_subparsers(required=True, metavar="ACTION")
+    stats = knowledge_sub.add_parser("stats", help="ingredients, rules by severity and source, coverage")
+    stats.add_argument("folder", nargs="?", type=Path, default=None, help="knowledge folder (default knowledge/)")
+    stats.set_defaults(run=_knowledge_stats)
+    diff = knowledge_sub.add_parser("diff", help="rules added, removed and changed in severity between two builds")
+    diff.add_argument("old", type=Path)
+    diff.add_argument("new", type=Path)
+    diff.set_defaults(run=_knowledge_diff)
 
     keys = sub.add_parser("keys", help="manage API keys")
     keys_sub = keys.add_subparsers(required=True, metavar="ACTION")
@@ -220,6 +232,22 @@ async def _unary(args: argparse.Namespace, method: str, request: Message) -> Mes
         except grpc.aio.AioRpcError as error:
             raise RemoteError(error.code().name, error.details() or "") from None
     return response
+
+
+def _knowledge_stats(args: argparse.Namespace) -> int:
+    from rxsafe.bootstrap import knowledge_dir  # noqa: PLC0415 -- keep `rxsafe --help` fast
+    from rxsafe.knowledge.commands import stats_command  # noqa: PLC0415
+
+    print(stats_command(knowledge_dir(args.folder)))
+    return EXIT_OK
+
+
+def _knowledge_diff(args: argparse.Namespace) -> int:
+    from rxsafe.bootstrap import knowledge_dir  # noqa: PLC0415 -- keep `rxsafe --help` fast
+    from rxsafe.knowledge.commands import diff_command  # noqa: PLC0415
+
+    print(diff_command(knowledge_dir(args.old), knowledge_dir(args.new)))
+    return EXIT_OK
 
 
 def _keys_create(args: argparse.Namespace) -> int:

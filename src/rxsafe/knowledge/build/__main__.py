@@ -18,8 +18,15 @@ from pathlib import Path
 from rxsafe.knowledge.build import allergy_groups, atc, betalactam, ddinter, drugbank, qd5948, vn_products
 from rxsafe.knowledge.build.context import BuildContext, Corrections
 from rxsafe.knowledge.build.merge import Tables, merge
-from rxsafe.knowledge.build.names import VocabularyIndex, build_vocabulary, read_exceptions
-from rxsafe.knowledge.build.rows import Contribution
+from rxsafe.knowledge.build.names import (
+    SOURCE_EXCEPTIONS,
+    VocabularyIndex,
+    build_vocabulary,
+    exception_aliases,
+    read_exceptions,
+    read_merges,
+)
+from rxsafe.knowledge.build.rows import AliasRow, Contribution
 from rxsafe.knowledge.build.write import write_tables
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
@@ -29,6 +36,13 @@ DEFAULT_CORRECTIONS = REPO_ROOT / "knowledge" / "corrections.csv"
 
 Contributor = Callable[[BuildContext], Contribution]
 
+
+def _reviewed_names(ctx: BuildContext) -> Contribution:
+    """The reviewed name exceptions as aliases (kind ``reviewed_exception``), so the matcher knows them too."""
+    aliases = [AliasRow(n, inn, "reviewed_exception", SOURCE_EXCEPTIONS) for n, inn in exception_aliases(ctx.names)]
+    return Contribution(aliases=aliases)
+
+
 CONTRIBUTORS: tuple[tuple[str, Contributor], ...] = (
     ("who-atc-ddd", atc.contribute),
     ("drugbank", drugbank.contribute),
@@ -36,6 +50,7 @@ CONTRIBUTORS: tuple[tuple[str, Contributor], ...] = (
     ("ddinter", ddinter.contribute),
     ("betalactam", betalactam.contribute),
     ("allergy-groups", allergy_groups.contribute),
+    ("reviewed-names", _reviewed_names),
 )
 
 # Source modules written against the plain signature ``contribute(sources_dir, names) -> Contribution``.
@@ -55,7 +70,7 @@ def _optional(module_name: str) -> Contributor | None:
 def build_context(sources_dir: Path, corrections: Path) -> BuildContext:
     """The vocabulary (ATC + DrugBank + reviewed exceptions) and the corrections every module uses."""
     concepts, problems = build_vocabulary(
-        atc.substances(atc.read_codes(sources_dir)), drugbank.read_entries(sources_dir)
+        atc.substances(atc.read_codes(sources_dir)), drugbank.read_entries(sources_dir), read_merges()
     )
     names = VocabularyIndex(concepts, read_exceptions())
     names.problems[:0] = problems

@@ -36,19 +36,22 @@ def contribute(ctx: BuildContext) -> Contribution:
     """Ingredient rows with their DrugBank id; the common name (``us_name`` when it differs) and synonyms."""
     out = Contribution()
     for concept in ctx.names.concepts.values():
-        entry = concept.drugbank
-        if entry is None:
+        entries = concept.drugbank_entries()
+        if not entries:
             continue
-        out.ingredients.append(IngredientRow(concept.inn, drugbank_id=entry.drugbank_id, sources=(SOURCE_DRUGBANK,)))
+        drugbank_id = concept.drugbank.drugbank_id if concept.drugbank else ""
+        out.ingredients.append(IngredientRow(concept.inn, drugbank_id=drugbank_id, sources=(SOURCE_DRUGBANK,)))
         known = {fold(concept.inn), *(fold(n) for n in concept.atc_names)}
-        if fold(entry.common_name) in known:
-            out.aliases.append(AliasRow(entry.common_name, concept.inn, "inn", SOURCE_DRUGBANK))
-        else:
-            # DrugBank's preferred names lean US (acetaminophen, rifampin) where the key is the INN.
-            out.aliases.append(AliasRow(entry.common_name, concept.inn, "us_name", SOURCE_DRUGBANK))
-        known.add(fold(entry.common_name))
-        for synonym in entry.synonyms:
-            if fold(synonym) not in known:
-                known.add(fold(synonym))
-                out.aliases.append(AliasRow(synonym, concept.inn, "drugbank_synonym", SOURCE_DRUGBANK))
+        for entry in entries:
+            if fold(entry.common_name) in known:
+                out.aliases.append(AliasRow(entry.common_name, concept.inn, "inn", SOURCE_DRUGBANK))
+            else:
+                # DrugBank's preferred names lean US (acetaminophen, rifampin) where the key is the INN.
+                out.aliases.append(AliasRow(entry.common_name, concept.inn, "us_name", SOURCE_DRUGBANK))
+            known.add(fold(entry.common_name))
+        for entry in entries:
+            for synonym in entry.synonyms:
+                if fold(synonym) not in known:
+                    known.add(fold(synonym))
+                    out.aliases.append(AliasRow(synonym, concept.inn, "drugbank_synonym", SOURCE_DRUGBANK))
     return out

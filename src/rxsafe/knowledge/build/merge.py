@@ -8,6 +8,7 @@ that have no ATC code (most of DrugBank's experimental compounds) are left out, 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -23,8 +24,11 @@ from rxsafe.knowledge.build.rows import (
     RuleRow,
     SourceCite,
 )
+from rxsafe.matching.normalize import match_key
+from rxsafe.matching.vocabulary import ALIAS_KIND_RANK
 
 SEVERITIES = ("minor", "moderate", "major", "contraindicated")
+QD5948 = "QĐ 5948/QĐ-BYT"
 SIDE_KINDS = ("ingredient", "class", "combination", "unmapped")
 _TEXT_FIELDS = (
     "mechanism_vi",
@@ -76,10 +80,12 @@ def merge_ingredients(rows: Iterable[IngredientRow], problems: list[str]) -> dic
         ids = sorted({r.drugbank_id for r in group if r.drugbank_id})
         if len(ids) > 1:
             problems.append(f"ingredient {inn!r}: several DrugBank ids {ids}; kept {ids[0]}")
-        vi_names = sorted({r.vi_name for r in group if r.vi_name}, key=lambda n: (len(n), n))
+        # QĐ 5948's spelling is the national reference; other sources' spellings (the product registrations)
+        # only fill in where it has none.
+        vi_names = sorted({(QD5948 not in r.sources, len(r.vi_name), r.vi_name) for r in group if r.vi_name})
         merged[inn] = IngredientRow(
             inn=inn,
-            vi_name=vi_names[0] if vi_names else "",
+            vi_name=vi_names[0][2] if vi_names else "",
             atc_codes=tuple(sorted({c for r in group for c in r.atc_codes})),
             drugbank_id=ids[0] if ids else "",
             sources=tuple(sorted({s for r in group for s in r.sources})),
@@ -177,6 +183,64 @@ def _referenced(tables: Tables) -> set[str]:
     return refs
 
 
+# A name carrying a stereo or optical descriptor ("(-)-Albuterol", "(+)-brompheniraminum", "α-…", "dl-…"): the
+# matcher's normalisation drops the descriptor, so such a name collides with the racemate or the other isomer.
+_DESCRIPTOR = re.compile(r"^[(\[]|[αβγδ±]|^(?:dl|d|l)-", re.IGNORECASE)
+
+
+def drop_colliding_synonyms(
+    ingredients: Iterable[IngredientRow], aliases: Iterable[AliasRow], problems: list[str]
+) -> list[AliasRow]:
+    """The aliases without DrugBank synonyms that, as the matcher normalises names, name two ingredients.
+
+    The matcher (``rxsafe.matching``) keys every name by ``match_key`` and, where one key names several
+    ingredients, keeps those of the strongest alias kind; a tie leaves the name AMBIGUOUS. A tie among DrugBank
+    synonyms means a synonym names a different substance once normalised (an enantiomer written with a
+    descriptor, "(-)-Albuterol" of levosalbutamol beside "Albuterol" of salbutamol; an abbreviation, "CDP" and
+    "CDDP"): the one synonym written without a descriptor is kept when exactly one ingredient has such, every
+    other tied synonym is dropped. A tie of stronger kinds (two INNs) is a duplicate ingredient: it is reported,
+    to be fixed in ``data/ingredient_merges.csv`` or ``data/name_exceptions.csv``.
+    """
+    ranked: dict[str, dict[str, int]] = {}
+    rows_by_key: dict[str, list[AliasRow]] = {}
+
+    def note(key: str, inn: str, kind: str) -> None:
+        rank = ALIAS_KIND_RANK.get(kind, len(ALIAS_KIND_RANK))
+        by_inn = ranked.setdefault(key, {})
+        by_inn[inn] = min(rank, by_inn.get(inn, rank))
+
+    for ingredient in ingredients:
+        note(match_key(ingredient.inn), ingredient.inn, "inn")
+        if ingredient.vi_name:
+            note(match_key(ingredient.vi_name), ingredient.inn, "vi_spelling")
+    alias_list = list(aliases)
+    for alias in alias_list:
+        key = match_key(alias.alias)
+        note(key, alias.inn, alias.kind)
+        rows_by_key.setdefault(key, []).append(alias)
+
+    synonym_rank = ALIAS_KIND_RANK["drugbank_synonym"]
+    dropped: set[AliasRow] = set()
+    for key, by_inn in ranked.items():
+        if len(by_inn) < 2:
+            continue
+        top = min(by_inn.values())
+        tied = sorted(inn for inn, rank in by_inn.items() if rank == top)
+        if len(tied) < 2:
+            continue
+        if top != synonym_rank:
+            problems.append(f"name key {key!r} names {tied} at the same strength; AMBIGUOUS in matching")
+            continue
+        rows = [r for r in rows_by_key.get(key, []) if r.kind == "drugbank_synonym" and r.inn in tied]
+        plain = {r.inn for r in rows if not _DESCRIPTOR.search(r.alias)}
+        keep = {r for r in rows if plain == {r.inn} and not _DESCRIPTOR.search(r.alias)}
+        for row in rows:
+            if row not in keep:
+                dropped.add(row)
+                problems.append(f"DrugBank synonym {row.alias!r} of {row.inn} dropped: its key names {tied}")
+    return [a for a in alias_list if a not in dropped]
+
+
 def merge(contributions: Iterable[Contribution]) -> Tables:
     """All contributions to one set of tables."""
     contributions = list(contributions)
@@ -207,7 +271,8 @@ def merge(contributions: Iterable[Contribution]) -> Tables:
         problems.append(f"ingredient {inn!r} is referenced but no source defines it")
     keep = {inn for inn, row in ingredients.items() if row.atc_codes or row.vi_name or inn in referenced}
     tables.ingredients = [row for inn, row in ingredients.items() if inn in keep]
-    tables.aliases = sorted({a for c in contributions for a in c.aliases if a.inn in keep})
+    aliases = sorted({a for c in contributions for a in c.aliases if a.inn in keep})
+    tables.aliases = drop_colliding_synonyms(tables.ingredients, aliases, problems)
     class_ids = {c.class_id for c in tables.classes}
     for member in tables.members:
         if member.class_id not in class_ids:

@@ -23,6 +23,7 @@ SOURCE_DRUGBANK = "DrugBank open vocabulary"
 SOURCE_EXCEPTIONS = "rxsafe reviewed name exceptions"
 
 EXCEPTIONS_FILE = Path(__file__).parent / "data" / "name_exceptions.csv"
+MERGES_FILE = Path(__file__).parent / "data" / "ingredient_merges.csv"
 
 # Vietnamese words that name the element of a salt or mineral; translated before matching.
 _VI_WORDS = {
@@ -34,6 +35,9 @@ _VI_WORDS = {
     "kem": "zinc",
     "sat": "iron",
     "bac": "silver",
+    "amoni": "ammonium",
+    "mangan": "manganese",
+    "iod": "iodine",
 }
 
 # Salt, ester and hydrate words (English; Vietnamese spellings meet them through the skeleton). Removed only
@@ -47,6 +51,7 @@ dipropionate butyrate benzoate lactate nitrate bromide chloride iodide tosylate 
 trihydrate dihydrate monohydrate hemihydrate pentahydrate sesquihydrate tetrahydrate hydrate anhydrous anhydrat
 hyclate disoproxil meglumine trometamol estolate ethylsuccinate stearate palmitate decanoate enanthate
 cypionate furoate xinafoate base monosodium edisylate napadisilate dinitrate mononitrate carbonate
+hbr proxetil axetil pivoxil acetonide tromethamine erbumine diethylamine lysinate usp
 """.split()  # noqa: SIM905 - a word list reads better as text
 
 _PAREN = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
@@ -54,9 +59,16 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _DOUBLE = re.compile(r"([a-z])\1+")
 
 
+# An optical-rotation descriptor names a different substance from the racemate ("(+)-menthol" is not "menthol"):
+# it is kept as a word, since the punctuation that carries it is removed below.
+_ROTATION = (("(+/-)", " racemic "), ("(±)", " racemic "), ("(+)", " dextro "), ("(-)", " levo "))
+
+
 def fold(text: str) -> str:
     """Lowercase, strip diacritics (đ→d), and turn every run of non-alphanumerics into one space."""
     text = text.replace("đ", "d").replace("Đ", "D")
+    for descriptor, word in _ROTATION:
+        text = text.replace(descriptor, word)
     decomposed = unicodedata.normalize("NFKD", text)
     ascii_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _NON_ALNUM.sub(" ", ascii_only.lower()).strip()
@@ -64,7 +76,10 @@ def fold(text: str) -> str:
 
 def _skeleton_word(word: str) -> str:
     word = _VI_WORDS.get(word, word)
-    word = word.replace("oe", "e").replace("ae", "e").replace("ph", "f").replace("chl", "cl")
+    if len(word) <= 2:
+        # Abbreviations are not spellings: "pp" (vitamin PP, nicotinamide) is not "p" (vitamin P, rutoside).
+        return word
+    word = word.replace("oe", "e").replace("ae", "e").replace("ph", "f").replace("chl", "cl").replace("y", "i")
     word = _DOUBLE.sub(r"\1", word)
     if len(word) > 3 and word.endswith("e"):
         word = word[:-1]
@@ -153,6 +168,13 @@ class Concept:
     atc_codes: list[str] = field(default_factory=list)
     atc_names: list[str] = field(default_factory=list)
     drugbank: DrugBankEntry | None = None
+    # DrugBank entries ATC folds into this one substance ("insulin (human)", "(pork)", "(beef)" are all the key
+    # "insulin"): their names are names of this concept, but no single DrugBank id stands for it.
+    absorbed: list[DrugBankEntry] = field(default_factory=list)
+
+    def drugbank_entries(self) -> list[DrugBankEntry]:
+        """The joined DrugBank entry (if any), then the absorbed ones."""
+        return [*([self.drugbank] if self.drugbank else []), *self.absorbed]
 
 
 @dataclass(frozen=True)
@@ -168,6 +190,21 @@ def read_exceptions(path: Path = EXCEPTIONS_FILE) -> list[NameException]:
     """The reviewed exceptions table: ``name,inn,reason``."""
     with path.open(encoding="utf-8", newline="") as handle:
         return [NameException(r["name"], r["inn"], r["reason"]) for r in csv.DictReader(handle)]
+
+
+@dataclass(frozen=True)
+class IngredientMerge:
+    """A reviewed statement that two WHO ATC substance names are one substance, with its reason."""
+
+    name: str
+    into: str
+    reason: str
+
+
+def read_merges(path: Path = MERGES_FILE) -> list[IngredientMerge]:
+    """The reviewed merges table: ``name,into,reason``."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [IngredientMerge(r["name"], r["into"], r["reason"]) for r in csv.DictReader(handle)]
 
 
 def atc_key(name: str) -> str:
@@ -197,9 +234,9 @@ class VocabularyIndex:
             self._add(0 if concept.atc_codes else 1, concept.inn, concept.inn)
             for atc_name in concept.atc_names:
                 self._add(0, atc_name, concept.inn)
-            if concept.drugbank is not None:
-                self._add(1, concept.drugbank.common_name, concept.inn)
-                for synonym in concept.drugbank.synonyms:
+            for entry in concept.drugbank_entries():
+                self._add(1, entry.common_name, concept.inn)
+                for synonym in entry.synonyms:
                     self._add(2, synonym, concept.inn)
         for exc in exceptions:
             if exc.inn not in concepts:
@@ -255,12 +292,15 @@ class VocabularyIndex:
 
 
 def build_vocabulary(  # noqa: PLR0912 -- one pass over both sources reads more plainly than split helpers
-    atc: Iterable[AtcSubstance], drugbank: Iterable[DrugBankEntry]
+    atc: Iterable[AtcSubstance], drugbank: Iterable[DrugBankEntry], merges: Iterable[IngredientMerge] = ()
 ) -> tuple[dict[str, Concept], list[str]]:
     """Join ATC substances to DrugBank entries; the ATC (INN) spelling is the key where both exist.
 
-    An ATC name is joined to the DrugBank entry whose common name equals it, else to the one entry listing it
-    as a synonym; when several entries claim it, it stays unjoined (reported) rather than guessed.
+    ``merges`` (reviewed) fold one ATC spelling of a substance into another before the join. An ATC name is
+    joined to the DrugBank entry whose common name equals it, else to the one entry listing it as a synonym.
+    When several entries match by common name, ATC has folded several DrugBank substances into one (insulin
+    human/pork/beef): the concept keeps no DrugBank id but absorbs their names, so they never become separate
+    ingredients. Several entries matching by synonym only stay unjoined (reported) rather than guessed.
     """
     problems: list[str] = []
     concepts: dict[str, Concept] = {}
@@ -271,6 +311,15 @@ def build_vocabulary(  # noqa: PLR0912 -- one pass over both sources reads more 
             concept.atc_codes.append(sub.code)
         if sub.name.lower() not in concept.atc_names:
             concept.atc_names.append(sub.name.lower())
+
+    for merge in merges:
+        source, target = concepts.get(merge.name), concepts.get(merge.into)
+        if source is None or target is None or source is target:
+            problems.append(f"ingredient merge {merge.name!r} → {merge.into!r}: not two ATC substances; not applied")
+            continue
+        target.atc_codes.extend(c for c in source.atc_codes if c not in target.atc_codes)
+        target.atc_names.extend(n for n in source.atc_names if n not in target.atc_names)
+        del concepts[merge.name]
 
     entries = sorted(drugbank, key=lambda e: e.drugbank_id)
     by_common: dict[str, list[DrugBankEntry]] = {}
@@ -290,6 +339,11 @@ def build_vocabulary(  # noqa: PLR0912 -- one pass over both sources reads more 
             free = [e for i, e in sorted(found.items()) if i not in linked]
             if len(free) == 1:
                 match = free[0]
+                break
+            if len(free) > 1 and lookup is by_common:
+                concept.absorbed = free
+                linked.update(e.drugbank_id for e in free)
+                problems.append(f"ATC {key!r}: several DrugBank entries {sorted(found)}; names absorbed, no id")
                 break
             if len(free) > 1:
                 problems.append(f"ATC {key!r}: several DrugBank entries {sorted(found)}; not joined")
@@ -324,3 +378,8 @@ def split_strength(text: str) -> tuple[str, str]:
         return " ".join(text.split()), ""
     name = (text[: found.start()] + " " + text[found.end() :]).strip(" ,;:")
     return " ".join(name.split()), " ".join(found.group(0).split())
+
+
+def exception_aliases(index: VocabularyIndex) -> list[tuple[str, str]]:
+    """(name, INN) of every reviewed exception the index accepted: prescribers write these names too."""
+    return sorted((exc.name, exc.inn) for exc in index.exceptions.values())

@@ -1,7 +1,9 @@
 """Decision 5948/QĐ-BYT: the national list of 633 contraindicated pairs, Vietnamese texts kept as written.
 
 Every pair becomes a ``contraindicated`` rule. A side that names a fixed combination ("Lopinavir/ritonavir")
-becomes a ``combination`` side listing its ingredients; a side that cannot be mapped keeps the Vietnamese name
+becomes a ``combination`` side listing its ingredients; a side that names a group of substances ("Ringer
+Lactat" for its calcium, "Peginterferon-alpha") becomes a ``class`` side defined in the reviewed
+``data/qd5948_class_sides.csv`` (members and reason); a side that cannot be mapped keeps the Vietnamese name
 as an ``unmapped`` side, so no pair is ever dropped. Cells cut at a PDF page break (unbalanced parentheses)
 and corrected cells set ``needs_review``.
 """
@@ -13,8 +15,17 @@ from typing import TYPE_CHECKING
 
 import openpyxl
 
-from rxsafe.knowledge.build.names import skeleton
-from rxsafe.knowledge.build.rows import AliasRow, Contribution, IngredientRow, RuleRow, SourceCite
+from rxsafe.knowledge.build.class_support import read_data_csv, split_list
+from rxsafe.knowledge.build.names import fold, skeleton
+from rxsafe.knowledge.build.rows import (
+    AliasRow,
+    ClassRow,
+    Contribution,
+    IngredientRow,
+    MemberRow,
+    RuleRow,
+    SourceCite,
+)
 
 if TYPE_CHECKING:
     from rxsafe.knowledge.build.context import BuildContext
@@ -24,6 +35,7 @@ CORRECTIONS_SOURCE = "qd5948"
 FOLDER = "qd5948-byt-contraindicated-ddi"
 FILE = "FileTTThuoc.xlsx"
 LEVEL = "Chống chỉ định"
+CLASS_SIDES_FILE = "qd5948_class_sides.csv"
 FIELDS = ("HOAT_CHAT_1", "HOAT_CHAT_2", "CO_CHE", "HAU_QUA", "XU_TRI")
 
 
@@ -77,10 +89,28 @@ class _Mapping:
     counted_unmapped: set[str]
     out: Contribution
     vi_names: dict[str, set[str]]
+    class_sides: dict[str, str]  # folded side name → class id
+
+
+def _class_sides(ctx: BuildContext, out: Contribution) -> dict[str, str]:
+    """The reviewed class sides: their classes and members into ``out``; folded name → class id."""
+    sides: dict[str, str] = {}
+    for row in read_data_csv(CLASS_SIDES_FILE):
+        class_id = row["class_id"]
+        sides[fold(row["name"])] = class_id
+        out.classes.append(ClassRow(class_id, "qd5948", row["name_en"], class_id.removeprefix("qd5948:"), SOURCE))
+        for inn in split_list(row["members"]):
+            if not ctx.names.knows(inn):
+                raise ValueError(f"{CLASS_SIDES_FILE}: member {inn!r} of {class_id!r} is not an ingredient")
+            out.members.append(MemberRow(class_id, inn, f"{SOURCE}; rxsafe reviewed", CLASS_SIDES_FILE))
+    return sides
 
 
 def _side(name: str, ctx: BuildContext, m: _Mapping) -> tuple[str, str]:
-    """(kind, concept) of one side: ``ingredient``, ``combination`` (``a + b``) or ``unmapped`` (raw name)."""
+    """(kind, concept) of one side: ``ingredient``, ``combination`` (``a + b``), ``class``, or ``unmapped``."""
+    class_id = m.class_sides.get(fold(name))
+    if class_id is not None:
+        return "class", class_id
     parts = [p.strip() for p in name.split("/") if p.strip()]
     inns: list[str] = []
     for part in parts:
@@ -105,7 +135,8 @@ def _side(name: str, ctx: BuildContext, m: _Mapping) -> tuple[str, str]:
 
 def contribute(ctx: BuildContext) -> Contribution:
     """One contraindicated rule per row of the decision."""
-    m = _Mapping(counted_unmapped=set(), out=Contribution(), vi_names={})
+    out = Contribution()
+    m = _Mapping(counted_unmapped=set(), out=out, vi_names={}, class_sides=_class_sides(ctx, out))
     for row in read_rows(ctx):
         a_kind, a = _side(row.drug_1, ctx, m)
         b_kind, b = _side(row.drug_2, ctx, m)
@@ -132,6 +163,6 @@ def contribute(ctx: BuildContext) -> Contribution:
 
 
 def mapping_report(rules: list[RuleRow]) -> tuple[int, int]:
-    """(rows whose both sides map to ingredients or combinations, all rows) of this source's rules."""
+    """(rows whose both sides map to ingredients, combinations or reviewed classes, all rows) of this source."""
     full = sum(1 for r in rules if r.a_kind != "unmapped" and r.b_kind != "unmapped")
     return full, len(rules)

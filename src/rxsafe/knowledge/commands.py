@@ -1,0 +1,20 @@
+"""The ``rxsafe knowledge`` subcommands as functions returning their text, for the CLI to print."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rxsafe.knowledge.diff import format_diff, knowledge_diff
+from rxsafe.knowledge.stats import format_stats, knowledge_stats
+
+__all__ = ["diff_command", "stats_command"]
+
+
+def stats_command(folder: Path) -> str:
+    """``rxsafe knowledge stats [FOLDER]``: ingredients, rules by severity and source, class-only pairs, Vietnamese."""
+    return format_stats(knowledge_stats(folder))
+
+
+def diff_command(a: Path, b: Path) -> str:
+    """``rxsafe knowledge diff A B``: rules added, removed and changed in severity from build A to build B."""
+    return format_diff(knowledge_diff(a, b))

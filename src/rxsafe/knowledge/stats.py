@@ -1,0 +1,179 @@
+"""``rxsafe knowledge stats``: what a knowledge folder holds, in numbers a reviewer can compare between builds.
+
+Counts ingredients; rules by severity and by source; the ingredient pairs that only class rules reach (a
+class or combination side expanded to its members, minus the pairs a direct pair rule already covers); and how
+much of the knowledge a Vietnamese reader sees in Vietnamese.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from itertools import product
+from pathlib import Path
+
+from rxsafe.knowledge.tables import SEVERITIES, Rule, read_ingredients, read_members, read_rules
+
+# Reported separately: the texts a pharmacist reads first are on the rules that interrupt.
+_SERIOUS = ("contraindicated", "major")
+_EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class ClassOnlyPairs:
+    """Ingredient pairs reached through class (or combination) rules and by no direct pair rule."""
+
+    total: int
+    by_severity: dict[str, int]  # the highest severity any class rule gives the pair
+    examples: tuple[tuple[str, str, str, str], ...]  # (a, b, severity, the rule's sides as written)
+
+
+@dataclass(frozen=True)
+class KnowledgeStats:
+    """The numbers ``stats_command`` prints."""
+
+    version_manifest: str
+    ingredients: int
+    ingredients_with_vi_name: int
+    rules: int
+    rules_by_severity: dict[str, int]
+    rules_by_kind: dict[str, int]  # "ingredient/ingredient", "class/ingredient", …
+    rules_by_source: dict[str, dict[str, int]]  # source → severity → rules citing it
+    rules_needing_review: int
+    serious_rules: int
+    serious_with_vi_text: int
+    contraindicated_with_vi_text: int
+    class_only: ClassOnlyPairs = field(repr=False)
+
+
+def _side_members(kind: str, concept: str, members: dict[str, set[str]]) -> set[str]:
+    """The ingredients a rule side stands for, as the loader reaches them (a combination: each component)."""
+    if kind == "ingredient":
+        return {concept}
+    if kind == "class":
+        return members.get(concept, set())
+    if kind == "combination":
+        return set(concept.split(" + "))
+    return set()  # "unmapped": the side names no ingredient and reaches no pair
+
+
+def class_only_pairs(rules: list[Rule], members: dict[str, set[str]]) -> ClassOnlyPairs:
+    """Expand every class/combination rule to ingredient pairs; keep those no direct pair rule has.
+
+    Pairs are encoded as integers (``low * n + high`` over an ingredient numbering) so the sets stay compact
+    even when the expansion runs to millions of pairs.
+    """
+    numbering: dict[str, int] = {}
+
+    def number(inn: str) -> int:
+        return numbering.setdefault(inn, len(numbering))
+
+    expanded: list[tuple[Rule, list[int], list[int]]] = []
+    direct_raw: list[tuple[int, int]] = []
+    for rule in rules:
+        if rule.is_pair:
+            direct_raw.append((number(rule.a), number(rule.b)))
+            continue
+        side_a = [number(i) for i in sorted(_side_members(rule.a_kind, rule.a, members))]
+        side_b = [number(i) for i in sorted(_side_members(rule.b_kind, rule.b, members))]
+        if side_a and side_b:
+            expanded.append((rule, side_a, side_b))
+    n = len(numbering) + 1
+    direct = {min(x, y) * n + max(x, y) for x, y in direct_raw}
+
+    seen: set[int] = set()
+    new_by_severity: dict[str, set[int]] = {}
+    # Highest severity first: a pair is counted once, under the highest severity any class rule gives it.
+    for severity in SEVERITIES:
+        found: set[int] = set()
+        for rule, side_a, side_b in expanded:
+            if rule.severity == severity:
+                found.update(min(x, y) * n + max(x, y) for x, y in product(side_a, side_b) if x != y)
+        new_by_severity[severity] = found - seen - direct
+        seen |= new_by_severity[severity]
+
+    # Examples: one pair from each of the first rules (highest severity first) that reach a class-only pair.
+    names = {v: k for k, v in numbering.items()}
+    examples: list[tuple[str, str, str, str]] = []
+    for rule, side_a, side_b in sorted(expanded, key=lambda item: (SEVERITIES.index(item[0].severity), item[0].key)):
+        if len(examples) >= _EXAMPLES:
+            break
+        wanted = new_by_severity[rule.severity]
+        for x, y in product(side_a, side_b):
+            if x != y and min(x, y) * n + max(x, y) in wanted:
+                via = f"{rule.a_kind} {rule.a} × {rule.b_kind} {rule.b}"
+                examples.append((names[x], names[y], rule.severity, via))
+                break
+    by_severity = {s: len(v) for s, v in new_by_severity.items()}
+    return ClassOnlyPairs(total=len(seen), by_severity=by_severity, examples=tuple(examples))
+
+
+def knowledge_stats(folder: Path) -> KnowledgeStats:
+    """The statistics of the compiled tables in ``folder``."""
+    ingredients = read_ingredients(folder)
+    rules = read_rules(folder)
+    members = read_members(folder)
+    by_source: dict[str, Counter[str]] = {}
+    for rule in rules:
+        for source in rule.sources:
+            by_source.setdefault(source, Counter())[rule.severity] += 1
+    serious = [r for r in rules if r.severity in _SERIOUS]
+    contraindicated = [r for r in rules if r.severity == "contraindicated"]
+    # The version stamp as the loader computes it.
+    manifest = (folder / "MANIFEST.tsv").read_bytes()
+
+    return KnowledgeStats(
+        version_manifest=hashlib.sha256(manifest).hexdigest()[:12],
+        ingredients=len(ingredients),
+        ingredients_with_vi_name=sum(1 for v in ingredients.values() if v),
+        rules=len(rules),
+        rules_by_severity={s: sum(1 for r in rules if r.severity == s) for s in SEVERITIES},
+        rules_by_kind=dict(sorted(Counter("/".join(sorted((r.a_kind, r.b_kind))) for r in rules).items())),
+        rules_by_source={s: {lv: c[lv] for lv in SEVERITIES} for s, c in sorted(by_source.items())},
+        rules_needing_review=sum(1 for r in rules if r.needs_review),
+        serious_rules=len(serious),
+        serious_with_vi_text=sum(1 for r in serious if r.has_vi_text),
+        contraindicated_with_vi_text=sum(1 for r in contraindicated if r.has_vi_text),
+        class_only=class_only_pairs(rules, members),
+    )
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part} of {whole} ({100 * part / whole:.1f} %)" if whole else f"{part} of 0"
+
+
+def format_stats(stats: KnowledgeStats) -> str:
+    """The statistics as a plain-text report (fixed-width tables)."""
+    width = max(len(s) for s in stats.rules_by_source) if stats.rules_by_source else 6
+    lines = [
+        f"knowledge version {stats.version_manifest}",
+        f"ingredients: {stats.ingredients}",
+        f"rules: {stats.rules} ({stats.rules_needing_review} need review)",
+        "",
+        "rules by severity:",
+        *(f"  {s:<16}{stats.rules_by_severity[s]:>9}" for s in SEVERITIES),
+        "",
+        "rules by side kinds:",
+        *(f"  {k:<24}{c:>9}" for k, c in stats.rules_by_kind.items()),
+        "",
+        "rules by source (a rule citing two sources counts under both):",
+        f"  {'source':<{width}}" + "".join(f"{s:>17}" for s in SEVERITIES) + f"{'total':>10}",
+        *(
+            f"  {source:<{width}}" + "".join(f"{counts[s]:>17}" for s in SEVERITIES) + f"{sum(counts.values()):>10}"
+            for source, counts in stats.rules_by_source.items()
+        ),
+        "",
+        f"ingredient pairs reached only through class rules: {stats.class_only.total}",
+        *(f"  {s:<16}{stats.class_only.by_severity.get(s, 0):>9}" for s in SEVERITIES),
+        "  for example:",
+        *(f"    {a} + {b}: {sev} ({via})" for a, b, sev, via in stats.class_only.examples),
+        "",
+        "Vietnamese text:",
+        "  contraindicated/major rules with Vietnamese text: "
+        + _share(stats.serious_with_vi_text, stats.serious_rules),
+        "  contraindicated rules with Vietnamese text: "
+        + _share(stats.contraindicated_with_vi_text, stats.rules_by_severity["contraindicated"]),
+        f"  ingredients with a Vietnamese name: {_share(stats.ingredients_with_vi_name, stats.ingredients)}",
+    ]
+    return "\n".join(lines) + "\n"
