@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 50051
 DB ?= var/rxsafe.duckdb
 
-.PHONY: install run test check knowledge knowledge-check bench clean
+.PHONY: install run test check knowledge knowledge-check bench clean system-deps
 
 install: $(STAMP) $(GEN)
 
@@ -32,6 +32,19 @@ check: test
 # Rebuilds the compiled tables in knowledge/ from ../shared/knowledge-sources (deterministic).
 knowledge: install
 	$(BIN)/python -m rxsafe.knowledge.build
+
+# System packages the clinician's report needs: Pango for WeasyPrint (PDF), a font with Vietnamese coverage, and
+# chromium + poppler-utils for the report's screenshot tests. Installs only what is missing (root or sudo);
+# quick when everything is present.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils chromium
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then echo "system packages present"; exit 0; fi; \
+	command -v apt-get >/dev/null || { echo "missing:$$missing (no apt-get here: install them by hand)"; exit 1; }; \
+	sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	echo "installing:$$missing"; \
+	$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing
 
 bench: install
 	$(BIN)/python -m scripts.bench

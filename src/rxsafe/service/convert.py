@@ -298,6 +298,4 @@ def audit_to_pb(rows: Sequence[AuditRow], chain: ChainReport) -> pb.AuditTrail:
 
 
 def rendered_report_to_pb(rendered: RenderedReport) -> pb.RenderedReport:
-    return pb.RenderedReport(
-        content_type=rendered.content_type, language=rendered.language, content=rendered.content
-    )
+    return pb.RenderedReport(content_type=rendered.content_type, language=rendered.language, content=rendered.content)

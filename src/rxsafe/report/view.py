@@ -1,0 +1,275 @@
+"""What the report shows, worked out once in Python so the template only lays it out.
+
+Ordering, masking, the language choice and its fallbacks are decided here, where they can be tested without
+parsing HTML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rxsafe.core.enums import ResolutionStatus, Severity
+from rxsafe.core.models import Conflict, ConflictReport, Notice, PatientRecord, RecordEntry
+from rxsafe.core.notices import UNVERIFIED
+from rxsafe.report import i18n
+from rxsafe.report.i18n import Lang, Picked
+
+MASK_KEEP = 4
+
+
+def mask_id(patient_id: str) -> str:
+    """The personal ID with all but its last four digits hidden (``********0001``); short IDs are hidden whole."""
+    if len(patient_id) <= MASK_KEEP:
+        return "*" * len(patient_id)
+    return "*" * (len(patient_id) - MASK_KEEP) + patient_id[-MASK_KEEP:]
+
+
+@dataclass(frozen=True)
+class TextRow:
+    label: str
+    text: Picked
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    source: str
+    reference: str
+    level: str
+    via: str
+
+
+@dataclass(frozen=True)
+class OverrideView:
+    reason: str
+    comment: str
+    by: str
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    number: int
+    id: str
+    severity: Severity
+    severity_label: str
+    level_label: str
+    kind_label: str
+    interruptive: bool
+    title: Picked
+    detail: Picked
+    drugs: tuple[str, ...]
+    lines: tuple[str, ...]
+    entries: tuple[str, ...]
+    # The record entries' own texts, for the one-line summary.
+    entry_names: tuple[str, ...]
+    texts: tuple[TextRow, ...]
+    evidence: tuple[EvidenceRow, ...]
+    override: OverrideView | None
+
+
+@dataclass(frozen=True)
+class NoticeView:
+    label: str
+    message: Picked
+    unverified: bool
+
+
+@dataclass(frozen=True)
+class LineView:
+    number: int
+    text: str
+    status: str
+    resolved: bool
+    ingredients: str
+
+
+@dataclass(frozen=True)
+class PatientView:
+    stored: bool
+    name: str
+    birth_date: str
+    masked_id: str
+    sex: str
+    weight: str
+    allergy_status: str
+    record_note: str
+
+
+@dataclass(frozen=True)
+class ReportView:
+    lang: Lang
+    labels: dict[str, str]
+    check_id: str
+    verdict: str
+    verdict_class: str
+    summary: Picked
+    patient: PatientView
+    checked_at: str
+    as_of: str
+    knowledge_version: str
+    policy: str
+    prescription_id: str
+    committed_note: str
+    conflicts: tuple[ConflictView, ...]
+    notices: tuple[NoticeView, ...]
+    lines: tuple[LineView, ...]
+    legend: tuple[tuple[str, str], ...] = field(default=())
+
+
+def ordered_conflicts(report: ConflictReport) -> tuple[Conflict, ...]:
+    """Most severe first; interruptive before not at equal severity; otherwise the checker's own order."""
+    indexed = list(enumerate(report.conflicts))
+    indexed.sort(key=lambda pair: (-int(pair[1].severity), not pair[1].interruptive, pair[0]))
+    return tuple(conflict for _, conflict in indexed)
+
+
+def _entry_text(entry: RecordEntry, lang: Lang) -> str:
+    parts = [f"{i18n.entry_kind_label(entry.kind, lang)}: {entry.text}"]
+    if entry.start_date or entry.end_date:
+        span = f"{i18n.label('from', lang)} {i18n.format_date(entry.start_date, lang)}"
+        if entry.end_date:
+            span += f" {i18n.label('to', lang)} {i18n.format_date(entry.end_date, lang)}"
+        parts.append(span)
+    if entry.status:
+        parts.append(f"({i18n.window_label(entry.status, lang)})")
+    return " ".join(parts)
+
+
+def _conflict_view(number: int, conflict: Conflict, report: ConflictReport, lang: Lang) -> ConflictView:
+    line_texts = {line.index: line.line.text for line in report.lines}
+    texts = tuple(
+        TextRow(i18n.label(key, lang), i18n.pick(text, lang))
+        for key, text in (
+            ("mechanism", conflict.mechanism),
+            ("consequence", conflict.consequence),
+            ("management", conflict.management),
+        )
+        if text.vi.strip() or text.en.strip()
+    )
+    override = None
+    if conflict.override is not None:
+        override = OverrideView(
+            reason=i18n.override_label(conflict.override.reason, lang),
+            comment=conflict.override.comment,
+            by=conflict.override.overridden_by,
+        )
+    return ConflictView(
+        number=number,
+        id=conflict.id,
+        severity=conflict.severity,
+        severity_label=i18n.severity_label(conflict.severity, lang),
+        level_label=(
+            i18n.label("formulary_level", lang).format(level=conflict.formulary_level)
+            + f" — {i18n.formulary_label(conflict.formulary_level, lang)}"
+        ),
+        kind_label=i18n.kind_label(conflict.kind, lang),
+        interruptive=conflict.interruptive,
+        title=i18n.pick(conflict.title, lang),
+        detail=i18n.pick(conflict.detail, lang),
+        drugs=conflict.drugs,
+        lines=tuple(
+            f"{i18n.label('line', lang)} {index + 1}: {line_texts.get(index, '?')}" for index in conflict.line_indexes
+        ),
+        entries=tuple(_entry_text(entry, lang) for entry in conflict.record_entries),
+        entry_names=tuple(entry.text for entry in conflict.record_entries),
+        texts=texts,
+        evidence=tuple(
+            EvidenceRow(source=e.source, reference=e.reference, level=e.source_level, via=e.via)
+            for e in conflict.evidence
+        ),
+        override=override,
+    )
+
+
+def _notice_views(notices: tuple[Notice, ...], lang: Lang) -> tuple[NoticeView, ...]:
+    # What could not be verified comes before mere assumptions; otherwise the checker's order.
+    views = [
+        NoticeView(
+            label=i18n.notice_label(n.kind, lang), message=i18n.pick(n.message, lang), unverified=n.kind in UNVERIFIED
+        )
+        for n in notices
+    ]
+    return tuple(sorted(views, key=lambda v: not v.unverified))
+
+
+def _line_views(report: ConflictReport, lang: Lang) -> tuple[LineView, ...]:
+    result = []
+    for line in report.lines:
+        res = line.resolution
+        ingredients = ", ".join(
+            i.inn + (f" {i.strength.text}" if i.strength and i.strength.text else "") for i in res.ingredients
+        )
+        result.append(
+            LineView(
+                number=line.index + 1,
+                text=line.line.text,
+                status=i18n.label(res.status.value.lower(), lang),
+                resolved=res.status is ResolutionStatus.RESOLVED,
+                ingredients=ingredients or ", ".join(res.candidates),
+            )
+        )
+    return tuple(result)
+
+
+def _patient_view(report: ConflictReport, patient: PatientRecord | None, lang: Lang) -> PatientView:
+    masked = mask_id(report.patient_id) if report.patient_id else "—"
+    status = i18n.allergy_status_label(report.allergy_status, lang)
+    if patient is None:
+        return PatientView(
+            stored=False,
+            name=i18n.label("patient_not_stored", lang),
+            birth_date="—",
+            masked_id=masked,
+            sex="—",
+            weight="—",
+            allergy_status=status,
+            record_note="",
+        )
+    note = ""
+    if patient.record_version != report.record_version:
+        note = i18n.label("record_changed", lang).format(then=report.record_version, now=patient.record_version)
+    return PatientView(
+        stored=True,
+        name=patient.name or "—",
+        birth_date=i18n.format_date(patient.birth_date, lang),
+        masked_id=masked,
+        sex=i18n.sex_label(patient.sex, lang),
+        weight=f"{patient.weight_kg:g} kg" if patient.weight_kg is not None else "—",
+        allergy_status=status,
+        record_note=note,
+    )
+
+
+def _committed_note(report: ConflictReport, lang: Lang) -> str:
+    # The verdict is the check's and stays as it was; once committed, say how the interruptive alerts were met.
+    if not report.prescription_id:
+        return ""
+    interruptive = [c for c in report.conflicts if c.interruptive]
+    done = sum(1 for c in interruptive if c.override is not None)
+    return i18n.label("committed_note", lang).format(id=report.prescription_id, done=done, total=len(interruptive))
+
+
+def build_view(report: ConflictReport, patient: PatientRecord | None, lang: Lang) -> ReportView:
+    """Everything the template shows, in ``lang``."""
+    conflicts = tuple(
+        _conflict_view(number, conflict, report, lang)
+        for number, conflict in enumerate(ordered_conflicts(report), start=1)
+    )
+    return ReportView(
+        lang=lang,
+        labels=i18n.labels(lang),
+        check_id=report.check_id,
+        verdict=i18n.verdict_label(report.verdict, lang),
+        verdict_class=report.verdict.value.lower(),
+        summary=i18n.pick(report.summary, lang),
+        patient=_patient_view(report, patient, lang),
+        checked_at=i18n.format_timestamp(report.checked_at, lang),
+        as_of=i18n.format_date(report.as_of, lang),
+        knowledge_version=report.knowledge_version,
+        policy=report.policy or "—",
+        prescription_id=report.prescription_id,
+        committed_note=_committed_note(report, lang),
+        conflicts=conflicts,
+        notices=_notice_views(report.notices, lang),
+        lines=_line_views(report, lang),
+        legend=tuple((i18n.severity_label(s, lang), s.name.lower()) for s in sorted(Severity, reverse=True)),
+    )
