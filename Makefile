@@ -24,7 +24,7 @@ run: install
 	mkdir -p var
 	$(BIN)/rxsafe serve --host $(HOST) --port $(PORT) --db $(DB)
 
-test: install
+test: install system-deps
 	scripts/check
 
 check: test
