@@ -2,6 +2,9 @@
 
 Usage: ``python scripts/calibrate_matching.py [KNOWLEDGE_DIR] [--seed N] [--size N]``
 
+This is the synthetic half of the calibration; the other half is the labelled products set
+(``python -m rxsafe.matching.evaluate``), where unknown brands play the hard negatives.
+
 Labelled set (deterministic for a seed):
 - positives: real ingredient names (INN and Vietnamese spelling) with one typo each (a letter deleted,
   two neighbours swapped, a letter doubled, a vowel replaced); the expected answer is that ingredient;
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rxsafe.matching.fuzzy import NAME_POLICY, FuzzyPolicy
-from rxsafe.matching.normalize import base_key, base_tokens, key_tokens, match_key, salt_only
+from rxsafe.matching.normalize import base_tokens, key_candidates, key_tokens, match_key, salt_only
 from rxsafe.matching.vocabulary import Vocabulary, load_vocabulary
 
 _VOWELS = "aeiou"
@@ -89,8 +92,8 @@ def build_cases(vocab: Vocabulary, rng: random.Random, size: int) -> list[Case]:
 
 def classify(case: Case, vocab: Vocabulary, policy: FuzzyPolicy) -> str | None:
     """The INN the matcher would report, "?" for ambiguous, None for unresolved (as the resolver does)."""
-    for key in (match_key(case.text), base_key(case.text)):
-        entry = vocab.names.get(key) if key else None
+    for key in key_candidates(case.text):
+        entry = vocab.names.get(key)
         if entry is not None:
             inns = [i for i in entry.best if i != case.held_out]
             if inns and key != match_key(case.text):
@@ -98,16 +101,18 @@ def classify(case: Case, vocab: Vocabulary, policy: FuzzyPolicy) -> str | None:
                 return PARENT
             if inns:
                 return inns[0] if len(inns) == 1 else "?"
-    tokens = base_tokens(case.text) or key_tokens(case.text)
-    if salt_only(tokens):
-        return None
     held = case.held_out
-    hit = vocab.fuzzy_names.lookup(
-        tokens,
-        lambda k: vocab.names[k].best,
-        policy,
-        exclude=(lambda k: held in vocab.names[k].best) if held else None,
-    )
+    hit = None
+    for tokens in (key_tokens(case.text), base_tokens(case.text)):  # as resolver._fuzzy_name
+        if tokens and not salt_only(tokens):
+            hit = vocab.fuzzy_names.lookup(
+                tokens,
+                lambda k: vocab.names[k].best,
+                policy,
+                exclude=(lambda k: held in vocab.names[k].best) if held else None,
+            )
+            if hit is not None:
+                break
     if hit is None:
         return None
     if hit.rivals:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
-import subprocess
 import time
 import zlib
 from dataclasses import dataclass
@@ -25,6 +24,10 @@ WARMUP_SECONDS = 1.0
 # How long h2load may overrun its own -D before it counts as hung.
 _H2LOAD_SLACK_SECONDS = 30.0
 _CALL_TIMEOUT_SECONDS = 30.0
+
+
+# gRPC call metadata: (lower-case name, value) pairs, sent on every call by both tools.
+Metadata = tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -60,13 +63,13 @@ def _percentile(sorted_ns: list[int], q: float) -> float:
 
 
 async def _python_run(
-    address: str, path: str, body: bytes, concurrency: int, duration: float
+    address: str, path: str, body: bytes, *, metadata: Metadata, concurrency: int, duration: float
 ) -> tuple[list[int], int, str, bytes]:
     # The request is serialized once and the answer left as bytes: serialization in the client would only steal
     # CPU from the server on a 2-core box, and both targets get the same treatment.
     async with grpc.aio.insecure_channel(address) as channel:
         call = channel.unary_unary(path, request_serializer=_identity, response_deserializer=_identity)
-        first: bytes = await call(body, timeout=_CALL_TIMEOUT_SECONDS)
+        first: bytes = await call(body, timeout=_CALL_TIMEOUT_SECONDS, metadata=metadata)
         latencies: list[int] = []
         errors = 0
         first_error = ""
@@ -78,7 +81,7 @@ async def _python_run(
             while True:
                 t0 = time.perf_counter_ns()
                 try:
-                    await call(body, timeout=_CALL_TIMEOUT_SECONDS)
+                    await call(body, timeout=_CALL_TIMEOUT_SECONDS, metadata=metadata)
                 except grpc.aio.AioRpcError as error:
                     if t0 >= t_measure:
                         errors += 1
@@ -97,9 +100,13 @@ async def _python_run(
     return latencies, errors, first_error, first
 
 
-def python_client(address: str, path: str, body: bytes, concurrency: int, duration: float) -> tuple[Result, bytes]:
+def python_client(
+    address: str, path: str, body: bytes, *, metadata: Metadata, concurrency: int, duration: float
+) -> tuple[Result, bytes]:
     """Drives ``path`` with ``concurrency`` calls in flight on one channel; returns the figures and one answer."""
-    latencies, errors, first_error, answer = asyncio.run(_python_run(address, path, body, concurrency, duration))
+    latencies, errors, first_error, answer = asyncio.run(
+        _python_run(address, path, body, metadata=metadata, concurrency=concurrency, duration=duration)
+    )
     latencies.sort()
     count = len(latencies)
     result = Result(
@@ -149,9 +156,17 @@ def parse_h2load(output: str) -> Result:
 
 
 def h2load(
-    procs: ProcessGroup, binary: str, address: str, path: str, body: bytes, concurrency: int, duration: float,
+    procs: ProcessGroup,
+    binary: str,
+    address: str,
+    path: str,
+    body: bytes,
+    *,
+    metadata: Metadata,
+    concurrency: int,
+    duration: float,
     workdir: Path,
-) -> Result:  # fmt: skip
+) -> Result:
     """One connection, ``concurrency`` streams, ``WARMUP_SECONDS`` of warm-up then ``duration`` measured.
 
     h2load counts HTTP status only, and gRPC errors travel in trailers with HTTP 200: the caller checks with the
@@ -160,11 +175,11 @@ def h2load(
     frame = workdir / f"request-{zlib.crc32(body):08x}.bin"
     if not frame.exists():
         frame.write_bytes(grpc_frame(body))
-    argv = [
-        binary, "-D", f"{duration:g}", f"--warm-up-time={WARMUP_SECONDS:g}", "-c", "1", "-m", str(concurrency),
-        "-H", "content-type: application/grpc", "-H", "te: trailers", "-d", str(frame),
-        f"http://{address}{path}",
-    ]  # fmt: skip
+    headers = [("content-type", "application/grpc"), ("te", "trailers"), *metadata]
+    argv = [binary, "-D", f"{duration:g}", f"--warm-up-time={WARMUP_SECONDS:g}", "-c", "1", "-m", str(concurrency)]
+    for name, value in headers:
+        argv += ["-H", f"{name}: {value}"]
+    argv += ["-d", str(frame), f"http://{address}{path}"]
     child = procs.popen(argv, cwd=workdir)
     try:
         output, _ = child.communicate(timeout=duration + WARMUP_SECONDS + _H2LOAD_SLACK_SECONDS)

@@ -50,7 +50,7 @@ class Server:
         raise ServerFailed(f"{self.name}: no VmRSS in /proc/{self.pid}/status (process gone?)")
 
     def cpu_seconds(self) -> float:
-        """utime + stime of the process so far, from /proc/<pid>/stat."""
+        """CPU time (utime + stime) of the process so far, from /proc/<pid>/stat."""
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
         # After the command name: state is fields[0], so utime (14th) and stime (15th) are fields[11] and [12].
         ticks = int(fields[11]) + int(fields[12])
@@ -78,12 +78,20 @@ class ProcessGroup:
         """Starts ``argv`` in its own session; stderr (and stdout) to ``log_path`` if given, else discarded."""
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         if log_path is None:
-            child = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+            child = subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         else:
             with log_path.open("wb") as log:
-                child = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                                         stdout=log, stderr=log, start_new_session=True)  # fmt: skip
+                child = subprocess.Popen(
+                    argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True
+                )
         self._children.append(child)
         return child
 

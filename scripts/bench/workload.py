@@ -93,8 +93,10 @@ def bench_patient(today: date) -> PatientRecord:
 
 def _prescription() -> pb.Prescription:
     return pb.Prescription(
-        lines=[pb.PrescriptionLine(text=text, quantity=14, dose_text="1 viên/lần * 2 lần/ngày", days=7)
-               for text in PRESCRIPTION_TEXTS],  # fmt: skip
+        lines=[
+            pb.PrescriptionLine(text=text, quantity=14, dose_text="1 viên/lần * 2 lần/ngày", days=7)
+            for text in PRESCRIPTION_TEXTS
+        ],
         prescriber_id="000000-BENCH",
         facility_id="00000",
     )
@@ -169,10 +171,19 @@ def _conflict(n: int, kind: pb.ConflictKind, drugs: tuple[str, str], line: int, 
             "Avoid the combination; if unavoidable, monitor closely and consider a dose reduction.",
         ),
         evidence=[
-            pb.Evidence(source="QĐ 5948/QĐ-BYT", reference=f"STT {120 + n}", rule_id=f"byt5948-{120 + n}",
-                        source_level="Nguy hiểm"),  # fmt: skip
-            pb.Evidence(source="DDInter 2.0", reference=f"DDInter{1400 + n}", rule_id=f"ddinter-{1400 + n}",
-                        source_level="Major", via=f"{a} is a strong CYP3A4 inhibitor (ANSM class)"),  # fmt: skip
+            pb.Evidence(
+                source="QĐ 5948/QĐ-BYT",
+                reference=f"STT {120 + n}",
+                rule_id=f"byt5948-{120 + n}",
+                source_level="Nguy hiểm",
+            ),
+            pb.Evidence(
+                source="DDInter 2.0",
+                reference=f"DDInter{1400 + n}",
+                rule_id=f"ddinter-{1400 + n}",
+                source_level="Major",
+                via=f"{a} is a strong CYP3A4 inhibitor (ANSM class)",
+            ),
         ],
     )
 
@@ -198,8 +209,11 @@ def echo_response() -> pb.CheckPrescriptionResponse:
             index=i,
             text=text,
             status=pb.RESOLUTION_STATUS_RESOLVED,
-            ingredients=[pb.Ingredient(inn=pairs[i][0], strength=pb.Strength(value=500, unit="mg", text="500mg"),
-                                       atc_codes=["J01FA09"])],  # fmt: skip
+            ingredients=[
+                pb.Ingredient(
+                    inn=pairs[i][0], strength=pb.Strength(value=500, unit="mg", text="500mg"), atc_codes=["J01FA09"]
+                )
+            ],
             match_method="exact_inn",
             match_score=100.0,
         )

@@ -91,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 -- one flat list of c
     check = sub.add_parser("check", help="check a prescription (proto3 JSON in, proto3 JSON out)")
     check.add_argument("request", nargs="?", type=Path, help="a CheckPrescriptionRequest as JSON")
     check.add_argument("--batch", type=Path, help="JSON Lines: one request per line, one response per line")
+    check.add_argument("--eprescription", type=Path, help="a national e-prescription body (gui-don-thuoc JSON)")
     check.add_argument("--server", help="HOST:PORT of a running rxsafe server (default: check in-process)")
     _client_options(check)
     check.add_argument("--db", type=Path, default=None, help="record store for in-process checks by patientId")
@@ -263,8 +264,10 @@ def _keys_create(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    if args.eprescription is not None:
+        return _check_eprescription(args)
     if (args.request is None) == (args.batch is None):
-        print("rxsafe check: give either REQUEST.json or --batch REQUESTS.jsonl", file=sys.stderr)
+        print("rxsafe check: give either REQUEST.json, --batch REQUESTS.jsonl or --eprescription FILE", file=sys.stderr)
         return EXIT_USAGE
     batch = args.batch is not None
     texts = list(_batch_lines(args.batch)) if batch else [args.request.read_text(encoding="utf-8")]
@@ -274,6 +277,18 @@ def _check(args: argparse.Namespace) -> int:
         failed |= "error" in answer
         print(json.dumps(answer, ensure_ascii=False, indent=None if batch else 2))
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _check_eprescription(args: argparse.Namespace) -> int:
+    request = pb.CheckEPrescriptionRequest(body_json=args.eprescription.read_text(encoding="utf-8"))
+    if args.server:
+        return asyncio.run(_call(args, "CheckEPrescription", request))
+    from rxsafe.bootstrap import build_service  # noqa: PLC0415 -- loading knowledge is the slow part
+
+    service = build_service(db=args.db, knowledge=args.knowledge, seed=args.db is not None, policy=args.policy)
+    check_request = convert.eprescription_request_from_pb(request, stored_patient=args.db is not None)
+    print(json.dumps(_to_json(convert.report_to_pb(service.check(check_request))), ensure_ascii=False, indent=2))
+    return EXIT_OK
 
 
 def _batch_lines(path: Path) -> Iterator[str]:

@@ -55,3 +55,30 @@ def test_brand_with_combination_strengths_keeps_them_loose() -> None:
 
 def test_concentration_is_one_strength() -> None:
     assert _names("Amoxicilin 250mg/5ml hỗn dịch") == [("Amoxicilin", "250mg/5ml")]
+
+
+def test_commas_separate_ingredients_but_not_decimals() -> None:
+    p = parse_line("Metronidazol 500mg, nystatin 100.000UI, Betamethason 0,25 mg")
+    assert [n.name for n in p.names] == ["Metronidazol", "nystatin", "Betamethason"]
+    assert [n.strength.value if n.strength else None for n in p.names] == [500.0, 100000.0, 0.25]
+
+
+def test_label_and_form_after_brand_are_dropped() -> None:
+    p = parse_line("Mỗi gói chứa: Paracetamol 150mg; Clorpheniramin maleat 1mg (Paracold Flu) Thuốc cốm sủi bọt")
+    assert [n.name for n in p.names] == ["Paracetamol", "Clorpheniramin maleat"]
+    assert [n.name for n in p.bracket] == ["Paracold Flu"]
+
+
+def test_strength_after_the_brand_still_counts() -> None:
+    p = parse_line("Amoxicilin (Hagimox) 500mg")
+    assert p.names[0].strength is not None and p.names[0].strength.value == 500.0
+
+
+def test_kem_is_cream_but_kem_with_tilde_is_zinc() -> None:
+    assert [n.name for n in parse_line("Kẽm gluconat 70mg").names] == ["Kẽm gluconat"]
+    assert [n.name for n in parse_line("Clotrimazol 1% kem").names] == ["Clotrimazol"]
+
+
+def test_hyphenated_number_stays_in_the_brand() -> None:
+    assert clean_name("Stalevo-5") == "Stalevo-5"
+    assert clean_name("Hagimox 500 caplet") == "Hagimox"

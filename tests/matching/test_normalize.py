@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from rxsafe.matching.normalize import base_key, fold, match_key, salt_acid_key
+from rxsafe.matching.normalize import base_key, base_tokens, fold, key_candidates, match_key, salt_acid_key
 
 
 @pytest.mark.parametrize(
@@ -52,3 +52,25 @@ def test_salt_words_are_a_fallback_not_part_of_every_key() -> None:
     assert base_key("Natri clorid") is None  # the salt is the ingredient
     assert base_key("Paracetamol") is None  # nothing to strip
     assert salt_acid_key("Kali clavulanat") == match_key("clavulanic acid")
+
+
+def test_key_candidates_drop_salt_words_from_the_end_one_at_a_time() -> None:
+    assert key_candidates("Magnesi lactat dihydrat") == ["magnesilactatdihidrat", "magnesilactat"]
+    assert key_candidates("Esomeprazol magnesi dihydrat")[-1] == "esomeprazol"
+    assert key_candidates("Natri valproat")[-1] == match_key("valproic acid")
+    assert key_candidates("magnesi clorid.6H2O") == ["magnesicloridhidrat", "magnesiclorid"]
+
+
+def test_salt_words_before_another_ingredient_stay() -> None:
+    assert base_tokens("Calci carbonat Vitamin D") is None
+
+
+def test_short_tokens_keep_double_letters() -> None:
+    # Vitamin PP is nicotinamide; vitamin P is rutoside.
+    assert match_key("Vitamin PP") != match_key("Vitamin P")
+
+
+def test_vietnamese_element_words() -> None:
+    assert match_key("Kẽm gluconat") == match_key("zinc gluconate")
+    assert match_key("Nhôm hydroxyd") == match_key("aluminium hydroxide")
+    assert match_key("Dextromethorphan HBr") == match_key("dextromethorphan hydrobromide")

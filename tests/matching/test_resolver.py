@@ -7,7 +7,7 @@ import pytest
 from rxsafe.core.enums import AllergenKind, MatchMethod, ResolutionStatus
 from rxsafe.core.models import PrescriptionLine
 from rxsafe.matching.port import Resolver
-from rxsafe.matching.resolver import NameResolver
+from rxsafe.matching.resolver import NATIONAL_CODE_NOT_MAPPABLE, NameResolver
 
 RESOLVED, AMBIGUOUS, UNRESOLVED = ResolutionStatus.RESOLVED, ResolutionStatus.AMBIGUOUS, ResolutionStatus.UNRESOLVED
 
@@ -88,10 +88,25 @@ def test_neighbouring_drugs_are_not_typos(resolver: NameResolver) -> None:
     assert resolver.resolve_text("Cefotaxitin").status is not RESOLVED
 
 
-def test_brand_first_word_with_different_ingredients_is_ambiguous(resolver: NameResolver) -> None:
+def test_brand_is_never_matched_by_its_first_word(resolver: NameResolver) -> None:
+    # "Mixo 10" (omeprazole) is the brand "Mixo" with a strength; "Mixo 20 Plus" (simvastatin) is another brand.
     res = resolver.resolve_text("Mixo")
-    assert res.status is AMBIGUOUS
-    assert set(res.candidates) == {"omeprazole", "simvastatin"}
+    assert res.status is RESOLVED and [i.inn for i in res.ingredients] == ["omeprazole"]
+    assert res.product == "Mixo 10"
+    assert resolver.resolve_text("Mixo Extra").status is UNRESOLVED
+
+
+def test_brand_is_never_matched_fuzzily(resolver: NameResolver) -> None:
+    assert resolver.resolve_text("Hagimax").status is UNRESOLVED
+    assert resolver.resolve_text("Hagimox").status is RESOLVED
+
+
+def test_national_drug_code_alone_is_not_mappable(resolver: NameResolver) -> None:
+    res = resolver.resolve_line(PrescriptionLine(text="", national_drug_code="40.229"))
+    assert res.status is UNRESOLVED and res.product == NATIONAL_CODE_NOT_MAPPABLE
+    # With text, the code is ignored and the text decides.
+    with_text = resolver.resolve_line(PrescriptionLine(text="Amoxicilin 500mg", national_drug_code="40.229"))
+    assert with_text.status is RESOLVED and [i.inn for i in with_text.ingredients] == ["amoxicillin"]
 
 
 def test_registration_number_first(resolver: NameResolver) -> None:

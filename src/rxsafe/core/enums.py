@@ -53,6 +53,11 @@ class ConflictKind(StrEnum):
     INTERACTION = "INTERACTION"
     DUPLICATE_THERAPY = "DUPLICATE_THERAPY"
     DOSE = "DOSE"
+    RENAL = "RENAL"
+    PREGNANCY = "PREGNANCY"
+    AGE = "AGE"
+    DRUG_DISEASE = "DRUG_DISEASE"
+    OMISSION = "OMISSION"
 
 
 class AllergyStatus(StrEnum):
@@ -85,6 +90,20 @@ class MedicationWindowStatus(StrEnum):
     FUTURE = "future"
 
 
+class MedicationWindowBasis(StrEnum):
+    """How a recorded medication's window (start to last day) was worked out; the report says which.
+
+    Ordered from the firmest evidence to none: explicit dates beat a recorded number of days, which beats the
+    days in the dose text, which beats a division of the quantity by the daily dose.
+    """
+
+    EXPLICIT_DATES = "explicit dates"
+    START_PLUS_DAYS = "start + days"
+    DOSE_TEXT_DAYS = "dose text days"
+    QUANTITY_PER_DAILY_DOSE = "quantity ÷ daily dose"
+    ASSUMED = "assumed"
+
+
 class NoticeKind(StrEnum):
     UNRESOLVED_LINE = "UNRESOLVED_LINE"
     AMBIGUOUS_LINE = "AMBIGUOUS_LINE"
@@ -93,6 +112,7 @@ class NoticeKind(StrEnum):
     UNRESOLVED_MEDICATION = "UNRESOLVED_MEDICATION"
     NOT_COVERED = "NOT_COVERED"
     MEDICATION_WINDOW_ASSUMED = "MEDICATION_WINDOW_ASSUMED"
+    CHECK_NOT_RUN = "CHECK_NOT_RUN"
 
 
 class OverrideReason(StrEnum):

@@ -5,7 +5,7 @@ Immutable pydantic models. Protobuf never appears here; ``rxsafe.service.convert
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -14,6 +14,7 @@ from rxsafe.core.enums import (
     AllergyStatus,
     ConflictKind,
     MatchMethod,
+    MedicationWindowBasis,
     MedicationWindowStatus,
     NoticeKind,
     OverrideReason,
@@ -48,17 +49,28 @@ class Strength(Frozen):
 
 
 class Allergy(Frozen):
-    """An allergy entry as recorded (free text, usually Vietnamese)."""
+    """An allergy entry as recorded (free text, usually Vietnamese).
+
+    Decision 31 groups an allergy as type, allergen and manifestation: ``allergy_type`` is the type as recorded
+    (FHIR category: ``medication``, ``food``, ``environment``, ``biologic``, or Vietnamese text), ``reaction`` the
+    manifestation. ``verification_status`` is as recorded (``confirmed``, ``unconfirmed``, …; empty if unknown).
+    """
 
     id: str
     allergen: str
     reaction: str = ""
     severity: str = ""
     recorded_date: date | None = None
+    allergy_type: str = ""
+    verification_status: str = ""
 
 
 class Medication(Frozen):
-    """A medication entry as recorded: an earlier prescription, with its window if known."""
+    """A medication entry as recorded: an earlier prescription, with its window if known.
+
+    ``start_date``/``days``/``end_date`` are what the record states; when they are missing, ``core.window`` infers
+    the window from ``dose_text`` (``* 7 ngày``) or from ``quantity`` over the daily dose, and says so.
+    """
 
     id: str
     text: str
@@ -68,10 +80,93 @@ class Medication(Frozen):
     dose_text: str = ""
     national_drug_code: str = ""
     registration_number: str = ""
+    strength: str = ""
+    quantity: float | None = None
+    unit: str = ""
+    # A DMDC route code (``1.01`` oral) or route text.
+    route: str = ""
+    # The prescriber's practising-licence number (CCHN) or name, as recorded.
+    prescriber: str = ""
+    order_time: datetime | None = None
+    follow_up_date: date | None = None
+
+
+class LegalRepresentative(Frozen):
+    """The patient's legal representative (guardian), Decision 31 administrative group."""
+
+    name: str = ""
+    relationship: str = ""
+    personal_id: str = ""
+    phone: str = ""
+
+
+class Condition(Frozen):
+    """A diagnosis: ICD-10 code (with its dot, ``J18.9``), text, when and where it was recorded."""
+
+    id: str
+    code: str = ""
+    text: str = ""
+    onset_date: date | None = None
+    # The facility code (MA_CSKCB) or place text where it was diagnosed.
+    place: str = ""
+    # ``principal`` or ``secondary`` for a visit's diagnoses; empty for a history entry.
+    role: str = ""
+    clinical_status: str = ""
+
+
+class Vaccination(Frozen):
+    """A vaccination: vaccine, antigen (target disease), dose number, date."""
+
+    id: str
+    vaccine: str
+    antigen: str = ""
+    dose_number: int | None = None
+    given_date: date | None = None
+
+
+class Observation(Frozen):
+    """A paraclinical result or clinical indicator (lab value, weight, height).
+
+    ``value_text`` is exactly as recorded (XML 130 sends strings); ``value`` is its number when it parses as one.
+    """
+
+    id: str
+    code: str = ""
+    name: str = ""
+    value_text: str = ""
+    value: float | None = None
+    unit: str = ""
+    effective: datetime | None = None
+    conclusion: str = ""
+
+
+class Visit(Frozen):
+    """One visit or episode (XML 130 ``MA_LK``): admission, discharge, type, result, indicators, procedures."""
+
+    id: str
+    facility: str = ""
+    admitted: datetime | None = None
+    discharged: datetime | None = None
+    # MA_LOAI_KCB (``01`` outpatient exam, ``03`` inpatient …) or a FHIR Encounter class code.
+    visit_type: str = ""
+    reason: str = ""
+    result: str = ""
+    discharge_diagnosis: str = ""
+    blood_group: str = ""
+    height_cm: float | None = None
+    weight_kg: float | None = None
+    # ICD-9-CM procedure codes (MA_PTTT_QT) or procedure text.
+    procedures: tuple[str, ...] = ()
+    follow_up: str = ""
 
 
 class PatientRecord(Frozen):
-    """The patient's record as loaded from the store or given inline."""
+    """The patient's record as loaded from the store or given inline: the four groups of Decision 31.
+
+    Administrative (name, birth date, personal ID = ``patient_id``, insurance card, address, representative),
+    history (allergies, conditions, vaccinations), visits (with indicators and results in ``observations``) and
+    medication. Everything after ``record_version`` is optional, so inline requests may omit it.
+    """
 
     patient_id: str = ""
     name: str = ""
@@ -83,6 +178,15 @@ class PatientRecord(Frozen):
     weight_kg: float | None = None
     # Incremented by the store on every change; 0 for inline patients.
     record_version: int = 0
+    insurance_card: str = ""
+    address: str = ""
+    legal_representative: LegalRepresentative | None = None
+    blood_group: str = ""
+    height_cm: float | None = None
+    conditions: tuple[Condition, ...] = ()
+    vaccinations: tuple[Vaccination, ...] = ()
+    visits: tuple[Visit, ...] = ()
+    observations: tuple[Observation, ...] = ()
 
 
 # --- the prescription --------------------------------------------------------------------------------------
@@ -145,6 +249,10 @@ class ActiveMedication(Frozen):
     resolution: Resolution
     window: MedicationWindowStatus
     window_end: date | None = None
+    # How the window was worked out (None: not stated by the caller that built this).
+    window_basis: MedicationWindowBasis | None = None
+    # One line for the report: "Warfarin 5mg, prescribed 2026-11-01 for 30 days (start + days) — active".
+    window_text: str = ""
 
 
 class PatientContext(Frozen):
@@ -176,6 +284,9 @@ class RecordEntry(Frozen):
     start_date: date | None = None
     end_date: date | None = None
     status: str = ""
+    # For a medication: how its window was inferred, and the sentence the report shows for it.
+    window_basis: MedicationWindowBasis | None = None
+    window_text: str = ""
 
 
 class Evidence(Frozen):

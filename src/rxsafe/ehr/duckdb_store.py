@@ -283,7 +283,9 @@ class DuckDBRecordStore:
                 (VISITS, record.visits, old.visits if old else ()),
                 (OBSERVATIONS, record.observations, old.observations if old else ()),
             ):
-                changes += _replace_group(cur, table, record.patient_id, new_rows, old_rows, source)
+                changes += _replace_group(
+                    cur, table=table, patient_id=record.patient_id, new=new_rows, old=old_rows, source=source
+                )
             if old is not None:
                 if not changes:
                     return old
@@ -842,6 +844,7 @@ def _load_groups(rows: Sequence[tuple[Any, ...]]) -> _Groups:
 
 def _replace_group(
     cur: duckdb.DuckDBPyConnection,
+    *,
     table: Table,
     patient_id: str,
     new: Sequence[BaseModel],

@@ -134,6 +134,167 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX record_changes_patient_idx ON record_changes (patient_id)",
         ),
     ),
+    Migration(
+        2,
+        "audit trail: append-only, hash-chained; installation secret for patient pseudonyms",
+        (
+            "CREATE TABLE store_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+            # Who read or changed which patient's data, why, when, and what happened. Patients appear only as a
+            # keyed pseudonym (HMAC of the personal ID), so the trail itself does not disclose identities.
+            """
+            CREATE TABLE audit_log (
+                seq          BIGINT PRIMARY KEY,
+                occurred_at  VARCHAR NOT NULL,
+                client       VARCHAR NOT NULL,
+                user_id      VARCHAR NOT NULL,
+                roles        VARCHAR NOT NULL,
+                purpose      VARCHAR NOT NULL,
+                action       VARCHAR NOT NULL,
+                patient_ref  VARCHAR NOT NULL,
+                subject      VARCHAR NOT NULL,
+                outcome      VARCHAR NOT NULL,
+                prev_hash    VARCHAR NOT NULL,
+                hash         VARCHAR NOT NULL
+            )
+            """,
+            "CREATE INDEX audit_patient_idx ON audit_log (patient_ref)",
+        ),
+    ),
+    Migration(
+        3,
+        "Decision 31 record groups; imports: provenance (file, table, row) and natural keys on every imported row",
+        (
+            # Administrative group: insurance card, address, legal representative; clinical indicators.
+            # (DuckDB cannot add a NOT NULL column to a table that has an index; the DEFAULT fills old rows.)
+            "ALTER TABLE patients ADD COLUMN insurance_card VARCHAR DEFAULT ''",
+            "ALTER TABLE patients ADD COLUMN address VARCHAR DEFAULT ''",
+            "ALTER TABLE patients ADD COLUMN legal_rep_json VARCHAR",
+            "ALTER TABLE patients ADD COLUMN blood_group VARCHAR DEFAULT ''",
+            "ALTER TABLE patients ADD COLUMN height_cm DOUBLE",
+            # Allergy: Decision 31's type, and the verification status.
+            "ALTER TABLE allergies ADD COLUMN allergy_type VARCHAR DEFAULT ''",
+            "ALTER TABLE allergies ADD COLUMN verification_status VARCHAR DEFAULT ''",
+            # Medication: strength, quantity and unit, route, prescriber, order time, follow-up.
+            "ALTER TABLE medications ADD COLUMN strength VARCHAR DEFAULT ''",
+            "ALTER TABLE medications ADD COLUMN quantity DOUBLE",
+            "ALTER TABLE medications ADD COLUMN unit VARCHAR DEFAULT ''",
+            "ALTER TABLE medications ADD COLUMN route VARCHAR DEFAULT ''",
+            "ALTER TABLE medications ADD COLUMN prescriber VARCHAR DEFAULT ''",
+            "ALTER TABLE medications ADD COLUMN order_time TIMESTAMP",
+            "ALTER TABLE medications ADD COLUMN follow_up_date DATE",
+            *(
+                statement
+                for table in ("allergies", "medications")
+                for statement in (
+                    # Provenance of an imported row: the file's name, the table in it, the row number there.
+                    f"ALTER TABLE {table} ADD COLUMN source_file VARCHAR",
+                    f"ALTER TABLE {table} ADD COLUMN source_table VARCHAR",
+                    f"ALTER TABLE {table} ADD COLUMN source_row INTEGER",
+                    # The row's natural key (e.g. "xml130:<MA_LK>:XML2:<STT>") and a hash of its content:
+                    # re-importing a row with the same key updates it when changed, and does nothing otherwise.
+                    f"ALTER TABLE {table} ADD COLUMN import_key VARCHAR",
+                    f"ALTER TABLE {table} ADD COLUMN content_hash VARCHAR",
+                )
+            ),
+            "CREATE SEQUENCE conditions_id_seq START 1",
+            """
+            CREATE TABLE conditions (
+                id               BIGINT PRIMARY KEY DEFAULT nextval('conditions_id_seq'),
+                patient_id       VARCHAR NOT NULL,
+                code             VARCHAR NOT NULL DEFAULT '',
+                text             VARCHAR NOT NULL DEFAULT '',
+                onset_date       DATE,
+                place            VARCHAR NOT NULL DEFAULT '',
+                role             VARCHAR NOT NULL DEFAULT '',
+                clinical_status  VARCHAR NOT NULL DEFAULT '',
+                source           VARCHAR NOT NULL,
+                source_file      VARCHAR,
+                source_table     VARCHAR,
+                source_row       INTEGER,
+                import_key       VARCHAR,
+                content_hash     VARCHAR
+            )
+            """,
+            "CREATE INDEX conditions_patient_idx ON conditions (patient_id)",
+            "CREATE SEQUENCE vaccinations_id_seq START 1",
+            """
+            CREATE TABLE vaccinations (
+                id            BIGINT PRIMARY KEY DEFAULT nextval('vaccinations_id_seq'),
+                patient_id    VARCHAR NOT NULL,
+                vaccine       VARCHAR NOT NULL,
+                antigen       VARCHAR NOT NULL DEFAULT '',
+                dose_number   INTEGER,
+                given_date    DATE,
+                source        VARCHAR NOT NULL,
+                source_file   VARCHAR,
+                source_table  VARCHAR,
+                source_row    INTEGER,
+                import_key    VARCHAR,
+                content_hash  VARCHAR
+            )
+            """,
+            "CREATE INDEX vaccinations_patient_idx ON vaccinations (patient_id)",
+            "CREATE SEQUENCE visits_id_seq START 1",
+            # One row per visit (XML 130 MA_LK): procedures are a ';'-joined list of ICD-9-CM codes, as in XML1.
+            """
+            CREATE TABLE visits (
+                id                   BIGINT PRIMARY KEY DEFAULT nextval('visits_id_seq'),
+                patient_id           VARCHAR NOT NULL,
+                visit_key            VARCHAR NOT NULL,
+                facility             VARCHAR NOT NULL DEFAULT '',
+                admitted             TIMESTAMP,
+                discharged           TIMESTAMP,
+                visit_type           VARCHAR NOT NULL DEFAULT '',
+                reason               VARCHAR NOT NULL DEFAULT '',
+                result               VARCHAR NOT NULL DEFAULT '',
+                discharge_diagnosis  VARCHAR NOT NULL DEFAULT '',
+                blood_group          VARCHAR NOT NULL DEFAULT '',
+                height_cm            DOUBLE,
+                weight_kg            DOUBLE,
+                procedures           VARCHAR NOT NULL DEFAULT '',
+                follow_up            VARCHAR NOT NULL DEFAULT '',
+                source               VARCHAR NOT NULL,
+                source_file          VARCHAR,
+                source_table         VARCHAR,
+                source_row           INTEGER,
+                import_key           VARCHAR,
+                content_hash         VARCHAR
+            )
+            """,
+            "CREATE INDEX visits_patient_idx ON visits (patient_id)",
+            "CREATE SEQUENCE observations_id_seq START 1",
+            """
+            CREATE TABLE observations (
+                id            BIGINT PRIMARY KEY DEFAULT nextval('observations_id_seq'),
+                patient_id    VARCHAR NOT NULL,
+                code          VARCHAR NOT NULL DEFAULT '',
+                name          VARCHAR NOT NULL DEFAULT '',
+                value_text    VARCHAR NOT NULL DEFAULT '',
+                value         DOUBLE,
+                unit          VARCHAR NOT NULL DEFAULT '',
+                effective     TIMESTAMP,
+                conclusion    VARCHAR NOT NULL DEFAULT '',
+                source        VARCHAR NOT NULL,
+                source_file   VARCHAR,
+                source_table  VARCHAR,
+                source_row    INTEGER,
+                import_key    VARCHAR,
+                content_hash  VARCHAR
+            )
+            """,
+            "CREATE INDEX observations_patient_idx ON observations (patient_id)",
+            # One row per file imported (by content hash): the summary of what it changed, for the audit trail.
+            """
+            CREATE TABLE import_files (
+                sha256       VARCHAR PRIMARY KEY,
+                file_name    VARCHAR NOT NULL,
+                format       VARCHAR NOT NULL,
+                imported_at  VARCHAR NOT NULL,
+                summary      VARCHAR NOT NULL
+            )
+            """,
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -37,11 +37,15 @@ _TAIL = re.compile(
         ]
     )
 )
+_SEGMENT_END = re.compile(r"[+;]")
 _BRACKET = re.compile(r"[(\[]([^)\]]*)(?:[)\]]|$)")
 # "dưới dạng Amlodipin besilat" names the salt of the ingredient already named; it runs to the
 # next strength, "+", ";" or ",".
 _SALT_CLAUSE = re.compile(r"\b(?:duoi dang|dang muoi|tuong duong(?: voi)?)\b[^+;,\d]*")
-_SEPARATOR = re.compile(r"[+;]|\s/\s|(?<=[a-z])/(?=[a-z]{3})")
+# "+", ";", " / ", "A/B" between names, and a comma that is not a decimal comma ("A 500mg, B 125mg").
+_SEPARATOR = re.compile(r"[+;]|\s/\s|(?<=[a-z])/(?=[a-z]{3})|,(?!\d)|(?<!\d),|\s(?:va|and)\s")
+# A label before the ingredients: "Mỗi viên chứa:", "Hỗn hợp … tương đương:", "Thành phần:".
+_LABEL = re.compile(r"^[^()\[\]]*\b(?:chua|tuong duong|tuong ung|gom|thanh phan)\s*:\s*")
 
 # Dosage forms, routes and release modifiers (folded). Longest first so "vien nen bao phim" goes whole.
 _FORM_WORDS = sorted(
@@ -56,7 +60,9 @@ _FORM_WORDS = sorted(
         "goi", "ong", "lo", "chai", "tuyp", "tiem truyen tinh mach", "tiem truyen", "tiem tinh mach",
         "tiem bap", "tiem duoi da", "tiem", "truyen tinh mach", "truyen", "uong", "ngam", "nhai",
         "dat duoi luoi", "dat am dao", "dat hau mon", "nho mat", "nho mui", "nho tai", "xit mui", "xit hong",
-        "khi dung", "dang hit", "dung ngoai", "boi ngoai da", "ngoai da", "tablets", "tablet", "tabs", "tab",
+        "khi dung", "dang hit", "dung ngoai", "boi ngoai da", "ngoai da", "vien dan", "thuoc dan", "thuoc com",
+        "sui bot", "si ro", "xiro", "khong bao", "gelatin cung", "gelatin mem", "thuoc xit", "dinh lieu",
+        "thut truc trang", "tablets", "tablet", "tabs", "tab",
         "caplets", "caplet", "capsules", "capsule", "caps", "cap", "film coated", "coated", "injection",
         "infusion", "for injection", "syrup", "suspension", "solution", "oral", "cream", "ointment",
         "eye drops", "drops", "powder", "sachet", "retard", "sr", "xr", "er", "mr", "cr", "iv", "im",
@@ -64,7 +70,9 @@ _FORM_WORDS = sorted(
     key=lambda w: (-len(w), w),
 )  # fmt: skip
 _FORM = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _FORM_WORDS) + r")\b")
-_BARE_NUMBER = re.compile(r"(?<![a-z0-9.,])(\d+(?:[.,]\d+)?)(?![a-z0-9.,])")
+# A number standing alone; one joined to a word by a hyphen is part of a brand ("Stalevo-5" is not
+# "Stalevo", "Eslo-20" is not "Eslo").
+_BARE_NUMBER = re.compile(r"(?<![a-z0-9.,])(?<![a-z]-)(\d+(?:[.,]\d+)?)(?![a-z0-9.,])")
 _LETTERS = re.compile(r"[a-z]")
 
 
@@ -113,7 +121,9 @@ def _split_segment(text: str) -> tuple[str, list[Strength]]:
         strengths.append(span.strength)
         folded = _blank(folded, span.start, span.end)
     for m in reversed(list(_FORM.finditer(folded))):
-        folded = _blank(folded, m.start(), m.end())
+        if "ẽ" not in text[m.start() : m.end()].lower():
+            # "kem" is a cream, but "kẽm" is zinc: only the diacritics tell them apart.
+            folded = _blank(folded, m.start(), m.end())
     bare = list(_BARE_NUMBER.finditer(folded))
     for m in reversed(bare):
         folded = _blank(folded, m.start(), m.end())
@@ -156,6 +166,23 @@ def _parts(text: str) -> tuple[list[NamePart], list[Strength]]:
     return parts, leftover
 
 
+def _keep_strengths(text: str, folded: str, start: int, end: int) -> str:
+    """Blank ``folded[start:end]`` except the strengths written there."""
+    spans = [(start + sp.start, start + sp.end) for sp in find_strengths(text[start:end])]
+    cut = start
+    for s_start, s_end in spans:
+        folded = _blank(folded, cut, s_start)
+        cut = s_end
+    return _blank(folded, cut, end)
+
+
+def _segment_has_strength(text: str, start: int, end: int) -> bool:
+    """Whether the ingredient around ``text[start:end]`` (up to the nearest "+" or ";") has a strength."""
+    before = max(text.rfind("+", 0, start), text.rfind(";", 0, start)) + 1
+    after = min([i for i in (text.find("+", end), text.find(";", end)) if i >= 0] or [len(text)])
+    return bool(find_strengths(text[before:start]) or find_strengths(text[end:after]))
+
+
 def parse_line(text: str) -> ParsedLine:
     """Split one prescription line.
 
@@ -169,16 +196,27 @@ def parse_line(text: str) -> ParsedLine:
     tail = _TAIL.search(folded)
     if tail:
         text, folded = text[: tail.start()], folded[: tail.start()]
+    label = _LABEL.match(folded)
+    if label:
+        folded = _blank(folded, 0, label.end())
 
+    brackets = list(_BRACKET.finditer(folded))
+    named = [m for m in brackets if not _SALT_CLAUSE.match(m[1].strip()) and _LETTERS.search(m[1])]
+    if named and not _SEGMENT_END.search(folded, named[-1].end()):
+        # "Paracetamol 150mg (Biragan 150) Thuốc đạn": after the brand comes the form or route, never a
+        # drug name; only a strength there still counts ("Amoxicilin (Hagimox) 500mg").
+        folded = _keep_strengths(text, folded, named[-1].end(), len(folded))
     bracket_texts: list[str] = []
-    for m in reversed(list(_BRACKET.finditer(folded))):
+    for m in reversed(brackets):
         inner = folded[m.start(1) : m.end(1)]
         if not _SALT_CLAUSE.match(inner.strip()):
             bracket_texts.insert(0, text[m.start(1) : m.end(1)])
-        elif find_strengths(text[m.start(1) : m.end(1)]) and not find_strengths(text[: m.start()]):
-            # "Amoxicilin (dưới dạng trihydrat 500mg)": the strength inside still belongs to the line.
-            folded = _blank(folded, m.start(), m.start(1))
-            folded = _blank(folded, m.end(1), m.end())
+        elif find_strengths(text[m.start(1) : m.end(1)]) and not _segment_has_strength(text, m.start(), m.end()):
+            # "Amoxicilin (dưới dạng trihydrat 500mg)": the last strength inside still belongs to the line;
+            # the rest of the clause ("+ dạng vi hạt 8,5%") does not.
+            spans = find_strengths(text[m.start(1) : m.end(1)])
+            folded = _blank(folded, m.start(), m.start(1) + spans[-1].start)
+            folded = _blank(folded, m.start(1) + spans[-1].end, m.end())
             continue
         folded = _blank(folded, m.start(), m.end())
     for m in reversed(list(_SALT_CLAUSE.finditer(folded))):

@@ -15,7 +15,17 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["SALT_TOKENS", "base_key", "base_tokens", "fold", "key_tokens", "match_key", "salt_acid_key", "salt_only"]
+__all__ = [
+    "SALT_TOKENS",
+    "base_key",
+    "base_tokens",
+    "fold",
+    "key_candidates",
+    "key_tokens",
+    "match_key",
+    "salt_acid_key",
+    "salt_only",
+]
 
 # One character in, one character out, so positions in the folded text are positions in the original
 # (the line parser relies on that to report the brand as written).
@@ -25,6 +35,7 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _APOSTROPHE = re.compile(r"['’`]")
 _DOUBLE_LETTER = re.compile(r"([a-z])\1+")
 _ROMAN = re.compile(r"[ivx]+")
+_WATER = re.compile(r"\d*h2o")
 
 # Whole-token synonyms applied after the spelling rules: the Vietnamese word is the canonical form.
 _TOKEN_SYNONYMS = {
@@ -34,23 +45,38 @@ _TOKEN_SYNONYMS = {
     "calcium": "calci",
     "magnesium": "magnesi",
     "hcl": "hidroclorid",
+    "hbr": "hidrobromid",
     "axit": "acid",
     "acide": "acid",
     "acidum": "acid",
+    # The element of a salt or mineral in Vietnamese (kẽm, sắt, nhôm): the Vietnamese word is canonical.
+    # "kem" is also "cream"; the line parser tells them apart by the diacritics (see line_parser).
+    "zinc": "kem",
+    "iron": "sat",
+    "aluminium": "nhom",
+    "aluminum": "nhom",
+    "alumin": "nhom",
 }
 
-# Salt, ester and hydrate words, as they read after the rules (e.g. "hydrochloride" -> "hidroclorid").
-# Removed only as a fallback (see base_key): "natri clorid" is itself an ingredient.
-SALT_TOKENS: frozenset[str] = frozenset(
+# Salt, ester and hydrate words (SALT_TOKENS holds them as the spelling rules leave them). Removed only as
+# a fallback (see key_candidates, base_key): "natri clorid" is itself an ingredient.
+_SALT_WORDS = frozenset(
     {
-        "acetat", "anhidrous", "anhidrat", "axetil", "besilat", "bisulfat", "bitartrat", "bromid",
-        "calci", "carbonat", "citrat", "clorid", "dihidrat", "dihidroclorid", "dinatri", "dipropionat",
-        "estolat", "etabonat", "fosfat", "fumarat", "gluconat", "hemihidrat", "hiclat", "hidrat",
-        "hidrobromid", "hidroclorid", "kali", "lactat", "magnesi", "maleat", "meglumin", "mesilat",
-        "monohidrat", "natri", "nitrat", "pivoxil", "propionat", "proxetil", "sesquihidrat", "stearat",
-        "succinat", "sulfat", "tartrat", "tosilat", "trihidrat", "valerat",
+        "acetat", "anhidrat", "anhidrous", "axetil", "base", "benzoat", "besilat", "bisulfat", "bitartrat",
+        "bromid", "butirat", "calci", "carbonat", "cipionat", "citrat", "clorid", "decanoat", "diacetat",
+        "diethylamin", "dihidrat", "dihidroclorid", "dimesilat", "dinatri", "dipropionat", "embonat", "enantat",
+        "erbumin", "estolat", "etabonat", "fosfat", "fumarat", "furoat", "gluconat", "hemifumarat",
+        "hemihidrat", "hiclat", "hidrat", "hidrobromid", "hidroclorid", "hidrogen", "kali", "khan", "lactat",
+        "lysinat", "magnesi", "malat", "maleat", "meglumin", "mesilat", "monohidrat", "mononitrat", "natri",
+        "nitrat", "olamin", "palmitat", "pamoat", "pentahidrat", "pivoxil", "propionat", "proxetil",
+        "sesquihidrat", "stearat", "succinat", "sulfat", "tartrat", "tetrahidrat", "tosilat", "trihidrat",
+        "valerat", "xinafoat",
     }
 )  # fmt: skip
+
+
+# The cation of a salt, written first in Vietnamese (natri valproat, kali clavulanat).
+_ELEMENT_TOKENS = frozenset({"calci", "dinatri", "kali", "magnesi", "natri"})
 
 
 def fold(text: str) -> str:
@@ -74,13 +100,22 @@ def _spell(token: str) -> str:
     if token.isdigit() or _ROMAN.fullmatch(token):
         # Numbers and roman numerals ("factor vii" / "factor viii") are identifiers, not spellings.
         return token
+    if _WATER.fullmatch(token):
+        # "magnesi clorid.6H2O": water of crystallisation, a hydrate like "hexahidrat".
+        return "hidrat"
     token = token.replace("ph", "f").replace("chl", "cl").replace("y", "i")
-    token = _DOUBLE_LETTER.sub(r"\1", token)
+    if len(token) > 2:
+        # Not in short tokens: "Vitamin PP" (nicotinamide) is not "Vitamin P" (rutoside).
+        token = _DOUBLE_LETTER.sub(r"\1", token)
     # Final -e is dropped in Vietnamese (furosemide -> furosemid, codeine -> codein); short tokens
     # ("e" in "vitamin e") carry meaning and are kept.
     if len(token) > 3 and token.endswith("e"):
         token = token[:-1]
     return _TOKEN_SYNONYMS.get(token, token)
+
+
+# The salt words as the spelling rules leave them ("succinat" -> "sucinat"), so lists stay readable.
+SALT_TOKENS: frozenset[str] = frozenset(_spell(w) for w in _SALT_WORDS)
 
 
 def key_tokens(text: str) -> list[str]:
@@ -114,14 +149,22 @@ def match_key(text: str) -> str:
 def base_tokens(text: str) -> list[str] | None:
     """The key tokens without salt, ester and hydrate words, or None if there are none or nothing else is left.
 
+    Trailing salt words go (``amlodipin besilat``), and a leading element word before a non-salt word
+    (``natri valproat``). Salt words elsewhere stay: in ``calci carbonat vitamin d`` they name a second
+    ingredient, and dropping them would answer vitamin D alone.
+
     >>> base_tokens("Amlodipine besylate")
     ['amlodipin']
-    >>> base_tokens("Natri clorid") is None
-    True
+    >>> base_tokens("Natri clorid") is None, base_tokens("Calci carbonat vitamin D") is None
+    (True, True)
     """
     tokens = key_tokens(text)
-    kept = [t for t in tokens if t not in SALT_TOKENS]
-    if not kept or len(kept) == len(tokens):
+    kept = list(tokens)
+    while kept and kept[-1] in SALT_TOKENS:
+        kept.pop()
+    if len(kept) > 1 and kept[0] in _ELEMENT_TOKENS and kept[1] not in SALT_TOKENS:
+        kept = kept[1:]
+    if not kept or len(kept) == len(tokens) or any(t in SALT_TOKENS for t in kept):
         return None
     return kept
 
@@ -134,6 +177,32 @@ def base_key(text: str) -> str | None:
     """
     kept = base_tokens(text)
     return "".join(kept) if kept else None
+
+
+def key_candidates(text: str) -> list[str]:
+    """Keys to try for an exact lookup, most literal first (the knowledge build maps products the same way).
+
+    The whole name; then salt and hydrate words dropped one at a time from the end (``magnesi lactat
+    dihidrat`` reaches magnesium lactate before lactate); then every salt word; then the acid a lone salt
+    names (``natri valproat`` -> valproic acid).
+
+    >>> key_candidates("Magnesi lactat dihydrat")
+    ['magnesilactatdihidrat', 'magnesilactat']
+    """
+    tokens = key_tokens(text)
+    out = ["".join(tokens)]
+    trimmed = list(tokens)
+    # Never down to a lone salt word: "magnesi lactat" is magnesium lactate, "magnesi" alone is not it.
+    while len(trimmed) > 1 and trimmed[-1] in SALT_TOKENS and not (len(trimmed) == 2 and trimmed[0] in SALT_TOKENS):
+        trimmed.pop()
+        out.append("".join(trimmed))
+    base = base_key(text)
+    if base:
+        out.append(base)
+    acid = salt_acid_key(text)
+    if acid:
+        out.append(acid)
+    return [k for i, k in enumerate(out) if k and k not in out[:i]]
 
 
 def salt_only(tokens: list[str]) -> bool:

@@ -14,12 +14,15 @@ from dataclasses import dataclass
 
 from rxsafe.core.enums import AllergenKind, MatchMethod, ResolutionStatus
 from rxsafe.core.models import PrescriptionLine, Resolution, ResolvedAllergen, ResolvedIngredient, Strength
-from rxsafe.matching.fuzzy import ALLERGY_POLICY, BRAND_POLICY, NAME_POLICY, FuzzyPolicy
+from rxsafe.matching.fuzzy import ALLERGY_POLICY, NAME_POLICY, FuzzyPolicy
 from rxsafe.matching.line_parser import NamePart, ParsedLine, clean_name, parse_line
-from rxsafe.matching.normalize import base_key, base_tokens, fold, key_tokens, match_key, salt_acid_key, salt_only
+from rxsafe.matching.normalize import base_tokens, fold, key_candidates, key_tokens, match_key, salt_only
 from rxsafe.matching.vocabulary import Product, Vocabulary, registration_key
 
-__all__ = ["NameResolver"]
+__all__ = ["NATIONAL_CODE_NOT_MAPPABLE", "NameResolver"]
+
+# Reported in Resolution.product (the model has no reason field) when only a national drug code was given.
+NATIONAL_CODE_NOT_MAPPABLE = "national drug code not mappable: no DMDC table"
 
 _RESOLVED, _AMBIGUOUS, _UNRESOLVED = ResolutionStatus.RESOLVED, ResolutionStatus.AMBIGUOUS, ResolutionStatus.UNRESOLVED
 # Weakest first: a line made of several parts reports its weakest evidence.
@@ -84,13 +87,19 @@ class NameResolver:
     def resolve_line(self, line: PrescriptionLine) -> Resolution:
         """A line: its registration number first (if known), checked against its text.
 
+        The national drug code (MA_THUOC) is not used: no DMDC table maps it. A line with only that code
+        is UNRESOLVED with :data:`NATIONAL_CODE_NOT_MAPPABLE` as the reason.
+
         A registration number that names other ingredients than the text is AMBIGUOUS, never silently
         preferred: one of the two is wrong and a person must say which.
         """
-        # TODO(national drug code): no DMDC code table in the knowledge base yet; national_drug_code is ignored.
         text_res = self.resolve_text(line.text) if line.text.strip() else None
         product = self._v.registrations.get(registration_key(line.registration_number))
         if product is None:
+            if text_res is None and line.national_drug_code.strip():
+                # The MoH active-ingredient code (MA_THUOC, "40.229") needs the DMDC catalogue, which no
+                # source provides; a guess from the code's shape would be a wrong match waiting to happen.
+                return Resolution(status=_UNRESOLVED, product=NATIONAL_CODE_NOT_MAPPABLE)
             return text_res or Resolution(status=_UNRESOLVED)
         parsed = parse_line(line.text)
         strengths = parsed.strengths or tuple(p.strength for p in parsed.names if p.strength)
@@ -207,7 +216,7 @@ class NameResolver:
     # --- one name ---------------------------------------------------------------------------------------
 
     def _match_name(self, name: str) -> _Match:
-        """One drug name: exact ingredient, exact brand, fuzzy ingredient, fuzzy brand, in that order."""
+        """One drug name: exact ingredient, exact brand, then fuzzy ingredient."""
         key = match_key(name)
         if not key:
             return _NO_MATCH
@@ -216,32 +225,24 @@ class NameResolver:
             exact = self._exact_brand(name, key)
         if exact is not None:
             return exact
-        return self._fuzzy_name(name, NAME_POLICY) or self._fuzzy_brand(name) or _NO_MATCH
-
-    def _fuzzy_brand(self, name: str) -> _Match | None:
-        """A near match among brands, under the stricter BRAND_POLICY."""
-        brands = self._v.brands
-        hit = self._v.fuzzy_brands.lookup(key_tokens(name), lambda k: _ingredient_set(brands[k]), BRAND_POLICY)
-        if hit is None:
-            return None
-        if hit.rivals:
-            return _ambiguous([hit.key, *(k for k, _ in hit.rivals)], self._brand_candidates)
-        m = _from_products(brands[hit.key])
-        if m.status is _RESOLVED:
-            return _Match(_RESOLVED, m.inns, MatchMethod.FUZZY, hit.score, products=m.products)
-        return m
+        # Brands are never matched fuzzily: Vietnamese brands one letter apart are routinely different
+        # drugs, and on the labelled set every fuzzy brand match of an unknown brand was a wrong drug.
+        return self._fuzzy_name(name, NAME_POLICY) or _NO_MATCH
 
     def _fuzzy_name(self, name: str, policy: FuzzyPolicy) -> _Match | None:
         """A near match among ingredient names; rivals within the margin make it AMBIGUOUS.
 
-        The salt words are set aside first ("Amlodipn besilat" looks for "amlodipin"); a name made only
-        of salt words ("Kali lactat") is never matched fuzzily.
+        The whole name is tried, then the name without its salt words ("Amlodipn besilat" looks for
+        "amlodipin"); a name made only of salt words ("Kali lactat") is never matched fuzzily.
         """
-        tokens = base_tokens(name) or key_tokens(name)
-        if salt_only(tokens):
-            return None
         names = self._v.names
-        hit = self._v.fuzzy_names.lookup(tokens, lambda k: names[k].best, policy)
+        hit = None
+        # The whole name first ("Rocuornium bromide" is rocuronium bromide), then without its salt words.
+        for tokens in (key_tokens(name), base_tokens(name)):
+            if tokens and not salt_only(tokens):
+                hit = self._v.fuzzy_names.lookup(tokens, lambda k: names[k].best, policy)
+                if hit is not None:
+                    break
         if hit is None:
             return None
         if hit.rivals:
@@ -252,37 +253,44 @@ class NameResolver:
         return _Match(_AMBIGUOUS, candidates=inns)
 
     def _exact_ingredient(self, name: str, key: str) -> _Match | None:
-        for candidate in (key, base_key(name), salt_acid_key(name)):
-            entry = self._v.names.get(candidate) if candidate else None
-            if entry is None:
-                continue
-            inns = entry.best
-            if len(inns) > 1:
-                return _Match(_AMBIGUOUS, candidates=inns)
-            kind = entry.kinds[inns[0]]
-            if kind == "inn":
-                as_written = " ".join(fold(name).split())
-                method = MatchMethod.EXACT_INN if as_written == inns[0] else MatchMethod.VI_SPELLING
-            elif kind == "vi_spelling":
-                method = MatchMethod.VI_SPELLING
-            else:
-                method = MatchMethod.SYNONYM
-            return _Match(_RESOLVED, inns, method, _EXACT)
-        return None
+        """The name's ingredient by exact key: the strongest evidence among the name's key candidates.
+
+        Candidates run from the whole name to the name without its salt words (normalize.key_candidates);
+        the most literal candidate wins unless a later one has stronger evidence (see NameEntry.tiers).
+        """
+        found: tuple[int, str] | None = None
+        for candidate in key_candidates(name) if key else ():
+            entry = self._v.names.get(candidate)
+            if entry is not None and (found is None or entry.tier < found[0]):
+                found = (entry.tier, candidate)
+        if found is None:
+            return None
+        entry = self._v.names[found[1]]
+        inns = entry.best
+        if len(inns) > 1:
+            return _Match(_AMBIGUOUS, candidates=inns)
+        kind = entry.kinds[inns[0]]
+        if kind == "inn":
+            as_written = " ".join(fold(name).split())
+            method = MatchMethod.EXACT_INN if as_written == inns[0] else MatchMethod.VI_SPELLING
+        elif kind == "vi_spelling":
+            method = MatchMethod.VI_SPELLING
+        else:
+            method = MatchMethod.SYNONYM
+        return _Match(_RESOLVED, inns, method, _EXACT)
 
     def _exact_brand(self, name: str, key: str) -> _Match | None:
+        """The products whose brand, without strengths and form words, is exactly this name.
+
+        No prefix or family matching: "Hagimox" does not find "Hagimox Extra", and "Panactol" does not
+        find "Panactol Flu" (paracetamol + chlorphenamine). An unknown brand that shares its first word
+        with a known one is the commonest way to check the wrong drug (see evaluate.py, brand-alone).
+        """
         products = self._v.brands.get(key, ())
-        if len(name.split()) == 1:
-            # "Hagimox" may mean "Hagimox capsules" or "Hagimox 500 caplet": accepted only when every
-            # product sharing the first word holds the same ingredients (checked in _from_products).
-            products += self._v.brand_first_words.get(key, ())
         return _from_products(products) if products else None
 
     def _name_candidates(self, key: str) -> tuple[str, ...]:
         return self._v.names[key].best
-
-    def _brand_candidates(self, key: str) -> tuple[str, ...]:
-        return tuple(sorted({inn for p in self._v.brands[key] for inn in p.ingredients}))
 
     # --- allergy text -----------------------------------------------------------------------------------
 

@@ -30,9 +30,10 @@ _UNITS = {
 _DENOMINATOR_UNITS = {"ml": "ml", "g": "g", "l": "l", "lieu": "liều", "vien": "viên", "goi": "gói", "ong": "ống"}
 
 _NUMBER = r"\d+(?:[.,]\d+)*"
-# Works on folded text (see normalize.fold). The look-behind keeps "b12" in "vitamin b12" a name.
+# Works on folded text (see normalize.fold). The look-behind keeps "b12" in "vitamin b12" a name, but
+# reads a strength glued to a word of three letters or more ("Oxymetazolin HCl7,5mg", "Ibuprofen100mg").
 _STRENGTH = re.compile(
-    rf"(?<![a-z0-9.,])(?P<num>{_NUMBER})\s*(?P<unit>mcg|mg|ug|mmol|meq|ml|iu|ui|dvqt|g|%)"
+    rf"(?:(?<![a-z0-9.,])|(?<=[a-z]{{3}}))(?P<num>{_NUMBER})\s*(?P<unit>mcg|mg|ug|mmol|meq|ml|iu|ui|dvqt|g|%)"
     rf"(?:\s*/\s*(?P<den_num>{_NUMBER})?\s*(?P<den_unit>ml|lieu|vien|goi|ong|g|l)(?![a-z]))?"
     r"(?![a-z])"
 )

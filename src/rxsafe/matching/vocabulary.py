@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +26,7 @@ __all__ = [
     "NameEntry",
     "Product",
     "Vocabulary",
+    "alias_tier",
     "brand_key",
     "load_vocabulary",
     "registration_key",
@@ -46,6 +47,8 @@ ALIAS_KIND_RANK: Mapping[str, int] = {
 # DrugBank synonyms include chemical names and codes; fuzzy matching over them would find near-misses
 # among strings nobody writes on a prescription, so they are used for exact lookups only.
 _FUZZY_KINDS = frozenset({"inn", "vi_spelling", "reviewed_exception", "us_name", "french"})
+_STRONG_KINDS = frozenset({"inn", "vi_spelling", "us_name"})
+_TIER_WEAK = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,15 +79,42 @@ class AllergenConcept:
 
 @dataclass(frozen=True, slots=True)
 class NameEntry:
-    """The ingredients one match key names, with the strongest alias kind that gave each."""
+    """The ingredients one match key names, with the strongest alias kind that gave each.
+
+    ``tiers`` rank the evidence across keys as the knowledge build does when it maps products: 0 for a
+    reviewed exception or a WHO ATC ingredient's own names, 1 for other ingredients' names, 2 for
+    DrugBank synonyms. A salt name that is only a DrugBank concept ("beclomethasone dipropionate")
+    therefore loses to its ATC parent (beclometasone) reached by dropping the salt word.
+    """
 
     kinds: Mapping[str, str]
+    tiers: Mapping[str, int] = field(default_factory=dict)
+
+    def _rank(self, inn: str) -> tuple[int, int]:
+        kind_rank = ALIAS_KIND_RANK.get(self.kinds[inn], len(ALIAS_KIND_RANK))
+        return self.tiers.get(inn, _TIER_WEAK), kind_rank
+
+    @property
+    def tier(self) -> int:
+        """The strongest tier among the ingredients this key names."""
+        return min(self._rank(i)[0] for i in self.kinds)
 
     @property
     def best(self) -> tuple[str, ...]:
-        """The ingredients named by the strongest kind present (usually exactly one)."""
-        top = min(ALIAS_KIND_RANK.get(k, len(ALIAS_KIND_RANK)) for k in self.kinds.values())
-        return tuple(sorted(i for i, k in self.kinds.items() if ALIAS_KIND_RANK.get(k, len(ALIAS_KIND_RANK)) == top))
+        """The ingredients named by the strongest evidence present (usually exactly one)."""
+        top = min(self._rank(i) for i in self.kinds)
+        return tuple(sorted(i for i in self.kinds if self._rank(i) == top))
+
+
+def alias_tier(kind: str, has_atc: bool) -> int:
+    """The evidence tier of an alias (see :class:`NameEntry`).
+
+    >>> alias_tier("inn", True), alias_tier("inn", False), alias_tier("drugbank_synonym", True)
+    (0, 1, 2)
+    """
+    if kind == "reviewed_exception" or (has_atc and kind in _STRONG_KINDS):
+        return 0
+    return _TIER_WEAK if kind == "drugbank_synonym" else 1
 
 
 @dataclass(frozen=True)
@@ -94,11 +124,9 @@ class Vocabulary:
     ingredients: Mapping[str, Ingredient]
     names: Mapping[str, NameEntry]
     brands: Mapping[str, tuple[Product, ...]]
-    brand_first_words: Mapping[str, tuple[Product, ...]]
     registrations: Mapping[str, Product]
     allergens: Mapping[str, AllergenConcept]
     fuzzy_names: FuzzyIndex = field(default_factory=lambda: FuzzyIndex(()))
-    fuzzy_brands: FuzzyIndex = field(default_factory=lambda: FuzzyIndex(()))
     fuzzy_allergens: FuzzyIndex = field(default_factory=lambda: FuzzyIndex(()))
 
 
@@ -132,8 +160,12 @@ def _split(cell: str | None) -> tuple[str, ...]:
     return tuple(p.strip() for p in (cell or "").split(_LIST_SEP) if p.strip())
 
 
-def load_vocabulary(knowledge_dir: Path) -> Vocabulary:
+def load_vocabulary(knowledge_dir: Path, exclude_products: Collection[str] = ()) -> Vocabulary:
     """Read the compiled tables under ``knowledge_dir`` and normalise every name once.
+
+    ``exclude_products`` leaves out products by product id or registration number, so that an evaluation
+    can play real products the table does not know (the held-out part of the labelled set); the tables
+    themselves are not changed.
 
     Raises :class:`~rxsafe.core.errors.Unavailable` if a table is missing: matching against a partial
     vocabulary would report drugs as unknown for the wrong reason.
@@ -158,6 +190,14 @@ def load_vocabulary(knowledge_dir: Path) -> Vocabulary:
         )
         for r in _rows(knowledge_dir / "products.tsv")
     ]
+    if exclude_products:
+        excluded = {registration_key(p) for p in exclude_products} | set(exclude_products)
+        products = [
+            p
+            for p in products
+            if p.product_id not in excluded
+            and not (p.registration_number and registration_key(p.registration_number) in excluded)
+        ]
     class_labels = {
         r["class_id"]: r.get("name_vi") or r.get("name_en") or r["class_id"]
         for r in _rows(knowledge_dir / "classes.tsv")
@@ -178,6 +218,7 @@ def build_vocabulary(
     Aliases of unknown ingredients are skipped: a name must lead to an ingredient the checks know.
     """
     names: dict[str, dict[str, str]] = defaultdict(dict)
+    tiers: dict[str, dict[str, int]] = defaultdict(dict)
     fuzzy: dict[str, list[str]] = {}
 
     def add(name: str, inn: str, kind: str) -> None:
@@ -188,6 +229,8 @@ def build_vocabulary(
         old = names[key].get(inn)
         if old is None or ALIAS_KIND_RANK.get(kind, 99) < ALIAS_KIND_RANK.get(old, 99):
             names[key][inn] = kind
+        tier = alias_tier(kind, bool(ingredients[inn].atc_codes))
+        tiers[key][inn] = min(tier, tiers[key].get(inn, tier))
         if kind in _FUZZY_KINDS and not salt_only(tokens):
             fuzzy[key] = tokens
 
@@ -199,21 +242,13 @@ def build_vocabulary(
         add(alias, inn, kind)
 
     brands: dict[str, list[Product]] = defaultdict(list)
-    brand_tokens: dict[str, list[str]] = {}
-    first_words: dict[str, list[Product]] = defaultdict(list)
     registrations: dict[str, Product] = {}
     for product in products:
         if not product.ingredients or any(i not in ingredients for i in product.ingredients):
             continue
-        cleaned = clean_name(product.brand)
-        tokens = key_tokens(cleaned)
-        key = "".join(tokens)
+        key = brand_key(product.brand)
         if key:
             brands[key].append(product)
-            brand_tokens[key] = tokens
-            first = match_key(cleaned.split()[0])
-            if first != key:
-                first_words[first].append(product)
         if product.registration_number:
             registrations[registration_key(product.registration_number)] = product
 
@@ -231,12 +266,10 @@ def build_vocabulary(
 
     return Vocabulary(
         ingredients=dict(ingredients),
-        names={k: NameEntry(v) for k, v in names.items()},
+        names={k: NameEntry(v, tiers[k]) for k, v in names.items()},
         brands={k: tuple(v) for k, v in brands.items()},
-        brand_first_words={k: tuple(v) for k, v in first_words.items()},
         registrations=registrations,
         allergens=allergens,
         fuzzy_names=FuzzyIndex(fuzzy.values()),
-        fuzzy_brands=FuzzyIndex(brand_tokens.values()),
         fuzzy_allergens=FuzzyIndex(allergen_tokens.values()),
     )

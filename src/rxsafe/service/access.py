@@ -46,6 +46,7 @@ _SERVICE = "/rxsafe.v1.MedicationSafety/"
 # Which roles may call which method. Health is open; anything not listed needs any valid credential.
 METHOD_ROLES: dict[str, frozenset[Role]] = {
     _SERVICE + "CheckPrescription": frozenset({Role.PRESCRIBER, Role.PHARMACIST}),
+    _SERVICE + "CheckEPrescription": frozenset({Role.PRESCRIBER, Role.PHARMACIST}),
     _SERVICE + "CommitPrescription": frozenset({Role.PRESCRIBER}),
     _SERVICE + "RecheckPrescription": frozenset({Role.PRESCRIBER, Role.PHARMACIST}),
     _SERVICE + "GetCheck": frozenset({Role.PRESCRIBER, Role.PHARMACIST, Role.REVIEWER}),

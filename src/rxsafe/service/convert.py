@@ -6,6 +6,7 @@ field in the request's own terms, e.g. ``patient.medications[0].start_date``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date
 from enum import Enum
@@ -29,6 +30,7 @@ from rxsafe.core.models import (
     RecordEntry,
 )
 from rxsafe.ehr.audit import AuditRow, ChainReport
+from rxsafe.ehr.eprescription import eprescription_to_check_request
 from rxsafe.gen import medication_safety_pb2 as pb
 from rxsafe.report.render import RenderedReport
 
@@ -259,6 +261,8 @@ def _entry_to_pb(e: RecordEntry) -> pb.RecordEntry:
         start_date=e.start_date.isoformat() if e.start_date else "",
         end_date=e.end_date.isoformat() if e.end_date else "",
         status=e.status,
+        window_basis=e.window_basis.value if e.window_basis else "",
+        window_text=e.window_text,
     )
 
 
@@ -299,3 +303,14 @@ def audit_to_pb(rows: Sequence[AuditRow], chain: ChainReport) -> pb.AuditTrail:
 
 def rendered_report_to_pb(rendered: RenderedReport) -> pb.RenderedReport:
     return pb.RenderedReport(content_type=rendered.content_type, language=rendered.language, content=rendered.content)
+
+
+def eprescription_request_from_pb(msg: pb.CheckEPrescriptionRequest, *, stored_patient: bool) -> CheckRequest:
+    """The national e-prescription body as a ``CheckRequest``; bad JSON names ``body_json``."""
+    try:
+        body = json.loads(msg.body_json)
+    except json.JSONDecodeError as error:
+        raise InvalidRequest("body_json", f"not JSON: {error.msg} at line {error.lineno}") from None
+    request = eprescription_to_check_request(body, stored_patient=stored_patient)
+    as_of = _date(msg.as_of, "as_of")
+    return request.model_copy(update={"as_of": as_of}) if as_of else request

@@ -49,6 +49,18 @@ class MedicationSafetyServicer(pb_grpc.MedicationSafetyServicer):
             return convert.report_to_pb(report)
         raise AssertionError("unreachable: mapped_errors aborts")  # pragma: no cover
 
+    async def CheckEPrescription(  # noqa: N802 -- method names are fixed by the proto
+        self, request: pb.CheckEPrescriptionRequest, context: Context
+    ) -> pb.CheckPrescriptionResponse:
+        async with mapped_errors(context):
+            await _within_deadline(context)
+            stored = self.service.store is not None
+            check_request = convert.eprescription_request_from_pb(request, stored_patient=stored)
+            report = await asyncio.to_thread(self.service.check, check_request, _actor())
+            log.info("check", extra={"check_id": report.check_id, "verdict": report.verdict.value, "source": "e-rx"})
+            return convert.report_to_pb(report)
+        raise AssertionError("unreachable: mapped_errors aborts")  # pragma: no cover
+
     async def CommitPrescription(  # noqa: N802 -- method names are fixed by the proto
         self, request: pb.CommitPrescriptionRequest, context: Context
     ) -> pb.CommitPrescriptionResponse:

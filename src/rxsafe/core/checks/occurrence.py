@@ -52,6 +52,8 @@ def medication_entry(active: ActiveMedication) -> RecordEntry:
         start_date=med.start_date,
         end_date=active.window_end,
         status=active.window.value,
+        window_basis=active.window_basis,
+        window_text=active.window_text,
     )
 
 

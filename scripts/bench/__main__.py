@@ -1,0 +1,366 @@
+"""``python -m scripts.bench``: one run of the whole benchmark; see the package docstring.
+
+Order of work, and why:
+
+1. The synthetic patient is written into a fresh DuckDB file first: the server opens the file and DuckDB lets only
+   one process hold it.
+2. In-process figures (name resolution, record import) run next, while no server competes for the 2 cores.
+3. The rxsafe server starts (timed to its "serving" line), then the echo server.
+4. Load runs concurrency by concurrency, and within one concurrency echo and both checker variants back to back,
+   so each "vs echo" ratio compares measurements taken minutes, not a whole run, apart on a noisy shared box.
+5. Every child process is stopped on the way out, also on Ctrl-C, SIGTERM or an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from types import FrameType
+
+import grpc
+
+from rxsafe.bootstrap import build_service
+from rxsafe.ehr.duckdb_store import DuckDBRecordStore
+from rxsafe.gen import medication_safety_pb2 as pb
+from rxsafe.service.access import AccessFile, Purpose, Role
+from rxsafe.service.interceptors import PURPOSE_HEADER, USER_HEADER
+from scripts.bench import echo_server, loadgen, micro, report, workload
+from scripts.bench.procs import ProcessGroup, Server
+from scripts.bench.report import BY_ID, ECHO, INLINE, Cell, fmt, target_line
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CHECK_PATH = "/rxsafe.v1.MedicationSafety/CheckPrescription"
+DEFAULT_DURATION = 5.0
+DEFAULT_PATIENTS = 2_000
+QUICK_PATIENTS = 200
+# The import stops here even if fewer patients were written, to keep a default run under about 3 minutes.
+IMPORT_TIME_CAP_SECONDS = 30.0
+DEFAULT_RESOLVE_ROUNDS = 200
+QUICK_RESOLVE_ROUNDS = 20
+CONCURRENCIES = (1, 8, 64)
+QUICK_CONCURRENCIES = (1, 8)
+EXIT_OK, EXIT_CALLS_FAILED = 0, 1
+
+
+@dataclass(frozen=True)
+class Options:
+    duration: float
+    concurrencies: tuple[int, ...]
+    patients: int
+    resolve_rounds: int
+    use_h2load: bool
+
+
+def _options(argv: Sequence[str] | None) -> Options:
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.bench", description="rxsafe against a bare grpc.aio echo server, and more."
+    )
+    parser.add_argument(
+        "--duration",
+        type=float,
+        default=None,
+        help=f"measured seconds per cell after 1 s of warm-up ({DEFAULT_DURATION:g})",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke test: 1 s per cell, 1 and 8 in flight, a small import"
+    )
+    parser.add_argument(
+        "--patients", type=int, default=None, help=f"patients to import ({DEFAULT_PATIENTS}; quick {QUICK_PATIENTS})"
+    )
+    parser.add_argument("--no-h2load", action="store_true", help="use only the Python client even if h2load exists")
+    args = parser.parse_args(argv)
+    return Options(
+        duration=args.duration or (1.0 if args.quick else DEFAULT_DURATION),
+        concurrencies=QUICK_CONCURRENCIES if args.quick else CONCURRENCIES,
+        patients=args.patients or (QUICK_PATIENTS if args.quick else DEFAULT_PATIENTS),
+        resolve_rounds=QUICK_RESOLVE_ROUNDS if args.quick else DEFAULT_RESOLVE_ROUNDS,
+        use_h2load=not args.no_h2load,
+    )
+
+
+def _say(text: str) -> None:
+    # Progress goes to stderr so that stdout is the report alone.
+    print(f"[bench] {text}", file=sys.stderr, flush=True)
+
+
+def _out(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def _rxsafe_argv(db: Path) -> list[str]:
+    console_script = Path(sys.executable).with_name("rxsafe")
+    command = [str(console_script)] if console_script.exists() else [sys.executable, "-m", "rxsafe.cli"]
+    return [*command, "serve", "--host", "127.0.0.1", "--port", "0", "--db", str(db)]
+
+
+def _bench_credentials(db: Path) -> loadgen.Metadata:
+    """A prescriber API key in the access file ``rxsafe serve`` reads by default (beside the db), as call metadata.
+
+    The key is created through the library, as ``rxsafe keys create`` does, before the server starts; the echo
+    server gets the same headers so both sides parse the same metadata.
+    """
+    access_path = db.parent / "access.json"
+    access = AccessFile.load(access_path)
+    key = access.create_key((Role.PRESCRIBER,), "rxsafe bench (synthetic load)")
+    access.save(access_path)
+    return (("authorization", f"Bearer {key}"), (USER_HEADER, "bench"), (PURPOSE_HEADER, Purpose.TREATMENT.value))
+
+
+def _h2load_version(binary: str) -> str:
+    try:
+        completed = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return "h2load"
+    return completed.stdout.strip().splitlines()[0] if completed.stdout.strip() else "h2load"
+
+
+def _describe(answer: bytes) -> str:
+    response = pb.CheckPrescriptionResponse.FromString(answer)
+    return (
+        f"{len(answer):,} B, verdict {pb.Verdict.Name(response.verdict).removeprefix('VERDICT_')}, "
+        f"{len(response.lines)} lines, {len(response.conflicts)} conflicts, {len(response.notices)} notices"
+    )
+
+
+def _measure_load(
+    options: Options,
+    procs: ProcessGroup,
+    workdir: Path,
+    *,
+    echo: Server,
+    rxsafe: Server,
+    h2load: str | None,
+    metadata: loadgen.Metadata,
+) -> tuple[list[Cell], dict[str, str]]:
+    today = date.today()
+    targets = (
+        (ECHO, echo.address, echo_server.PATH, workload.request_by_id().SerializeToString()),
+        (BY_ID, rxsafe.address, CHECK_PATH, workload.request_by_id().SerializeToString()),
+        (INLINE, rxsafe.address, CHECK_PATH, workload.request_inline(today).SerializeToString()),
+    )
+    cells: list[Cell] = []
+    answers: dict[str, str] = {}
+    for concurrency in options.concurrencies:
+        for label, address, path, body in targets:
+            if h2load is not None:
+                _say(f"h2load     {label} @ {concurrency} in flight")
+                result = loadgen.h2load(
+                    procs,
+                    h2load,
+                    address,
+                    path,
+                    body,
+                    metadata=metadata,
+                    concurrency=concurrency,
+                    duration=options.duration,
+                    workdir=workdir,
+                )
+                cells.append(Cell(label, concurrency, result))
+            _say(f"python-aio {label} @ {concurrency} in flight")
+            result, answer = loadgen.python_client(
+                address, path, body, metadata=metadata, concurrency=concurrency, duration=options.duration
+            )
+            cells.append(Cell(label, concurrency, result))
+            answers.setdefault(label, _describe(answer))
+    return cells, answers
+
+
+def _cell(cells: Sequence[Cell], target: str, concurrency: int, tool: str) -> Cell | None:
+    return next((c for c in cells if (c.target, c.concurrency, c.result.tool) == (target, concurrency, tool)), None)
+
+
+def _print_targets(
+    cells: Sequence[Cell],
+    *,
+    rxsafe: Server,
+    rss_mb: float,
+    exact: micro.ResolveFigures,
+    fuzzy: micro.ResolveFigures,
+    throughput_tool: str,
+) -> None:
+    _out("== Targets")
+    c = report.TARGET_CONCURRENCY
+    for target in (BY_ID, INLINE):
+        checker, echo = _cell(cells, target, c, throughput_tool), _cell(cells, ECHO, c, throughput_tool)
+        if checker and echo and echo.result.rps > 0:
+            ratio = checker.result.rps / echo.result.rps
+            _out(
+                target_line(
+                    f"{target}: >= {report.MIN_RATIO_TO_ECHO_AT_8:.0%} of echo req/s at {c} in flight",
+                    f"{report.percent(ratio)} ({throughput_tool})",
+                    ratio >= report.MIN_RATIO_TO_ECHO_AT_8,
+                )
+            )
+        latency = _cell(cells, target, c, "python-aio")
+        if latency:
+            p99 = latency.result.p99_ms
+            _out(
+                target_line(
+                    f"{target}: p99 <= {report.MAX_P99_MS_AT_8:g} ms at {c} in flight",
+                    f"{fmt(p99)} ms (python-aio)",
+                    p99 <= report.MAX_P99_MS_AT_8,
+                )
+            )
+    _out(
+        target_line(
+            f"start-up <= {report.MAX_STARTUP_SECONDS:g} s",
+            f"{rxsafe.startup_seconds:.2f} s",
+            rxsafe.startup_seconds <= report.MAX_STARTUP_SECONDS,
+        )
+    )
+    _out(
+        target_line(
+            f"RSS <= {report.MAX_RSS_MB:g} MB (highest of after start, after load)",
+            f"{rss_mb:.0f} MB",
+            rss_mb <= report.MAX_RSS_MB,
+        )
+    )
+    for name, figures, limit in (
+        ("exact", exact, report.MAX_EXACT_RESOLVE_MS),
+        ("fuzzy", fuzzy, report.MAX_FUZZY_RESOLVE_MS),
+    ):
+        median_ms = figures.median_us / 1e3
+        ok = not math.isnan(median_ms) and median_ms <= limit
+        _out(target_line(f"resolve {name} median <= {limit:g} ms", f"{fmt(median_ms, 3)} ms", ok))
+
+
+def _print_load_section(options: Options, h2load: str | None, cells: Sequence[Cell], answers: dict[str, str]) -> None:
+    """The header (machine, tools) and the load table with the answers' shapes."""
+    _out(
+        f"rxsafe bench  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  Python {platform.python_version()}  "
+        f"grpcio {grpc.__version__}  {os.cpu_count()} CPUs  {options.duration:g} s measured after "
+        f"{loadgen.WARMUP_SECONDS:g} s warm-up per cell"
+    )
+    if h2load:
+        _out(
+            f"load tools: {_h2load_version(h2load)} -> req/s, mean/max ms (1 connection, -m N); "
+            "python-aio client -> req/s, p50/p99 ms (1 channel, N in flight)"
+        )
+    else:
+        _out(
+            "load tools: h2load not found (Debian nghttp2-client) -> every figure is from the python-aio client "
+            "(1 channel, N in flight), which itself limits req/s at 8+ in flight"
+        )
+    _out()
+    _out("== Throughput and latency")
+    for line in report.load_table(cells):
+        _out(line)
+    _out(f"answers: echo {_describe(workload.echo_response().SerializeToString())}")
+    for label in (BY_ID, INLINE):
+        _out(f"answers: {label}: {answers.get(label, '-')}")
+    _out(
+        f"synthetic patient: {len(workload.MEDICATION_TEXTS)} active medications, {len(workload.ALLERGIES)} "
+        f"allergies; prescription of {len(workload.PRESCRIPTION_TEXTS)} lines"
+    )
+
+
+def run(options: Options, workdir: Path, procs: ProcessGroup) -> int:
+    """The whole benchmark; returns the exit status (non-zero when any call failed)."""
+    started = time.perf_counter()
+    h2load = loadgen.h2load_path() if options.use_h2load else None
+    today = date.today()
+
+    db = workdir / "bench.duckdb"
+    with DuckDBRecordStore(db) as store:
+        store.upsert_patient(workload.bench_patient(today), source=workload.BENCH_SOURCE)
+    metadata = _bench_credentials(db)
+
+    _say("name resolution (in process)")
+    resolver = build_service(db=None).resolver
+    exact, fuzzy, resolve_notes = micro.resolve_timings(resolver, options.resolve_rounds)
+    del resolver
+    _say(f"record import: {options.patients:,} patients")
+    imported = micro.import_throughput(
+        workdir / "import.duckdb", options.patients, today, time_cap=IMPORT_TIME_CAP_SECONDS
+    )
+
+    _say("starting rxsafe and echo servers")
+    rxsafe = procs.start_server("rxsafe", _rxsafe_argv(db), cwd=REPO_ROOT, log_path=workdir / "rxsafe.log")
+    rss_start = rxsafe.rss_mb()
+    echo = procs.start_server(
+        "echo",
+        [sys.executable, "-m", "scripts.bench.echo_server", "--host", "127.0.0.1", "--port", "0"],
+        cwd=REPO_ROOT,
+        log_path=workdir / "echo.log",
+    )
+
+    cells, answers = _measure_load(options, procs, workdir, echo=echo, rxsafe=rxsafe, h2load=h2load, metadata=metadata)
+    rss_load = rxsafe.rss_mb()
+    echo_rss = echo.rss_mb()
+
+    # --- the report --------------------------------------------------------------------------------------------
+    throughput_tool = "h2load" if h2load else "python-aio"
+    _print_load_section(options, h2load, cells, answers)
+    _out()
+    _out("== Start-up and memory")
+    _out(
+        f"start-up time (spawn -> serving log line): {rxsafe.startup_seconds:.2f} s  (echo server: "
+        f"{echo.startup_seconds:.2f} s)"
+    )
+    _out(f"RSS after start: {rss_start:.0f} MB")
+    _out(f"RSS after load:  {rss_load:.0f} MB  (echo server: {echo_rss:.0f} MB)")
+    _out()
+    _out("== Name resolution per line (in process, resolver.resolve_line)")
+    for name, figures in (("exact", exact), ("fuzzy", fuzzy)):
+        _out(
+            f"resolve {name}, median: {fmt(figures.median_us, 0)} us  (p99 {fmt(figures.p99_us, 0)} us; "
+            f"{figures.lines} lines x {options.resolve_rounds} rounds)"
+        )
+    for note in resolve_notes:
+        _out(f"  note: {note}")
+    _out()
+    _out("== Record import")
+    _out(
+        f"record import (upsert_patient, fresh DuckDB): {imported.rows_per_second:,.0f} rows/s, "
+        f"{imported.patients_per_second:,.0f} patients/s  ({imported.patients:,} patients x "
+        f"{micro.MEDICATIONS_PER_IMPORTED_PATIENT} medications, {imported.rows:,} rows, {imported.seconds:.1f} s)"
+    )
+    if imported.capped:
+        _out(f"  note: stopped at the {IMPORT_TIME_CAP_SECONDS:g} s time cap, before {options.patients:,} patients")
+    _out("XML2 import: not implemented yet")
+    _out()
+    _print_targets(
+        cells, rxsafe=rxsafe, rss_mb=max(rss_start, rss_load), exact=exact, fuzzy=fuzzy, throughput_tool=throughput_tool
+    )
+    _out()
+    failed = [c for c in cells if c.result.errors]
+    for cell in failed:
+        _out(
+            f"FAILED CALLS: {cell.target} @ {cell.concurrency} ({cell.result.tool}): {cell.result.errors} "
+            f"{cell.result.first_error}"
+        )
+    _out(f"total bench time: {time.perf_counter() - started:.0f} s")
+    return EXIT_CALLS_FAILED if failed else EXIT_OK
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    # SIGTERM (e.g. from `timeout` or CI) unwinds like Ctrl-C, so the finally blocks stop every child.
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: parse options, run in a temporary directory, stop every child however the run ends."""
+    options = _options(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        # ProcessGroup is exited first (stopping the servers), then the directory with their DuckDB files goes.
+        with tempfile.TemporaryDirectory(prefix="rxsafe-bench-") as tmp, ProcessGroup() as procs:
+            return run(options, Path(tmp), procs)
+    except KeyboardInterrupt:
+        _say("interrupted; every process started was stopped")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

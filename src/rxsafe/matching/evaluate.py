@@ -1,0 +1,196 @@
+"""Precision, recall and the wrong-match rate of name resolution on the labelled set (``rxsafe names eval``).
+
+The labelled set (``tests/matching/labelled/vn_products_cases.tsv``, made by
+``scripts/make_matching_labelled.py``) holds real Vietnamese products written the ways prescribers write
+them. Products marked ``held_out`` are removed from the vocabulary before resolving, so they stand for
+products the knowledge base does not list; that is what the two headline figures measure:
+
+- **held-out INN with brand**: ``Amoxicilin 500mg (Hagimox)`` where Hagimox is unknown; the ingredients
+  must still resolve (target >= 98%);
+- **held-out brand alone**: ``Hagimox`` where Hagimox is unknown; the answer must be UNRESOLVED (or right),
+  and a resolved wrong ingredient set counts against us (target <= 0.5%).
+
+An answer is *right* only if the resolved ingredient set equals the expected set exactly: a combination
+resolved to one of its ingredients misses the other, which is a wrong match, not a partial success.
+
+>>> text = evaluate_command(Path("knowledge"), Path("tests/matching/labelled/vn_products_cases.tsv"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from rxsafe.core.enums import ResolutionStatus
+from rxsafe.core.models import Resolution
+from rxsafe.matching.resolver import NameResolver
+from rxsafe.matching.vocabulary import load_vocabulary
+
+__all__ = [
+    "BRAND_ALONE_KINDS",
+    "INN_WITH_BRAND_KINDS",
+    "KINDS",
+    "EvalReport",
+    "LabelledCase",
+    "Outcome",
+    "evaluate",
+    "evaluate_command",
+    "outcome",
+    "read_cases",
+]
+
+# The ingredients written out, the brand in brackets (as Circular 26/2025 asks), in three renderings.
+INN_WITH_BRAND_KINDS = ("inn_brand", "inn_brand_raw", "inn_brand_dose")
+# The brand with no ingredient name next to it.
+BRAND_ALONE_KINDS = ("brand", "brand_strength", "brand_typo", "brand_fold")
+KINDS = (*INN_WITH_BRAND_KINDS, "inn_typo", *BRAND_ALONE_KINDS)
+SPLITS = ("known", "held_out")
+
+
+class Outcome(StrEnum):
+    RIGHT = "right"
+    WRONG = "wrong"
+    AMBIGUOUS = "ambiguous"
+    UNRESOLVED = "unresolved"
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledCase:
+    case_id: str
+    kind: str
+    split: str
+    product_id: str
+    text: str
+    expected: frozenset[str]
+
+
+@dataclass
+class EvalReport:
+    """Outcome counts per (split, kind), and the wrong answers for inspection."""
+
+    counts: dict[tuple[str, str], Counter[Outcome]] = field(default_factory=dict)
+    wrong: list[tuple[LabelledCase, tuple[str, ...]]] = field(default_factory=list)
+
+    def total(self, split: str, kinds: Iterable[str]) -> Counter[Outcome]:
+        out: Counter[Outcome] = Counter()
+        for kind in kinds:
+            out.update(self.counts.get((split, kind), Counter()))
+        return out
+
+    @property
+    def held_out_inn_with_brand_rate(self) -> float:
+        """Share of held-out ``INN strength (Brand)`` cases resolved to exactly the right ingredients."""
+        return _rate(self.total("held_out", INN_WITH_BRAND_KINDS), Outcome.RIGHT)
+
+    @property
+    def held_out_brand_alone_wrong_rate(self) -> float:
+        """Share of held-out brand-alone cases resolved to a wrong ingredient set."""
+        return _rate(self.total("held_out", BRAND_ALONE_KINDS), Outcome.WRONG)
+
+
+def _rate(counts: Mapping[Outcome, int], which: Outcome) -> float:
+    n = sum(counts.values())
+    return counts.get(which, 0) / n if n else 0.0
+
+
+def read_cases(path: Path) -> list[LabelledCase]:
+    """The labelled set's rows (TSV: case_id, kind, split, product_id, text, expected)."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [
+            LabelledCase(
+                case_id=r["case_id"],
+                kind=r["kind"],
+                split=r["split"],
+                product_id=r["product_id"],
+                text=r["text"],
+                expected=frozenset(i.strip() for i in r["expected"].split(" | ") if i.strip()),
+            )
+            for r in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+        ]
+
+
+def outcome(resolution: Resolution, expected: frozenset[str]) -> Outcome:
+    """Right only for exactly the expected ingredient set.
+
+    >>> from rxsafe.core.models import ResolvedIngredient
+    >>> r = Resolution(status=ResolutionStatus.RESOLVED, ingredients=(ResolvedIngredient(inn="amoxicillin"),))
+    >>> outcome(r, frozenset({"amoxicillin"})), outcome(r, frozenset({"amoxicillin", "clavulanic acid"}))
+    (<Outcome.RIGHT: 'right'>, <Outcome.WRONG: 'wrong'>)
+    """
+    if resolution.status is ResolutionStatus.AMBIGUOUS:
+        return Outcome.AMBIGUOUS
+    if resolution.status is ResolutionStatus.UNRESOLVED:
+        return Outcome.UNRESOLVED
+    return Outcome.RIGHT if {i.inn for i in resolution.ingredients} == expected else Outcome.WRONG
+
+
+def evaluate(knowledge: Path, cases: list[LabelledCase]) -> EvalReport:
+    """Resolve every case against the vocabulary without the held-out products."""
+    held_out = {c.product_id for c in cases if c.split == "held_out"}
+    resolver = NameResolver(load_vocabulary(knowledge, exclude_products=held_out))
+    report = EvalReport()
+    for case in cases:
+        res = resolver.resolve_text(case.text)
+        got = outcome(res, case.expected)
+        report.counts.setdefault((case.split, case.kind), Counter())[got] += 1
+        if got is Outcome.WRONG:
+            report.wrong.append((case, tuple(sorted(i.inn for i in res.ingredients))))
+    return report
+
+
+def _row(label: str, counts: Mapping[Outcome, int]) -> str:
+    n = sum(counts.values())
+    right, wrong = counts.get(Outcome.RIGHT, 0), counts.get(Outcome.WRONG, 0)
+    precision = right / (right + wrong) if right + wrong else 1.0
+    return (
+        f"{label:<26} {n:>6} {precision:>9.2%} {_rate(counts, Outcome.RIGHT):>7.2%}"
+        f" {_rate(counts, Outcome.WRONG):>7.2%} {_rate(counts, Outcome.AMBIGUOUS):>9.2%}"
+        f" {_rate(counts, Outcome.UNRESOLVED):>10.2%}"
+    )
+
+
+def format_report(report: EvalReport, show_wrong: int = 0) -> str:
+    """The figures as text: per split and kind, then the two headline figures."""
+    lines = [f"{'split/kind':<26} {'cases':>6} {'precision':>9} {'recall':>7} {'wrong':>7} {'ambiguous':>9}"
+             f" {'unresolved':>10}"]  # fmt: skip
+    for split in SPLITS:
+        for kind in KINDS:
+            counts = report.counts.get((split, kind))
+            if counts:
+                lines.append(_row(f"{split}/{kind}", counts))
+        lines.append(_row(f"{split}/ALL", report.total(split, KINDS)))
+    lines.append("")
+    inn = report.total("held_out", INN_WITH_BRAND_KINDS)
+    brand = report.total("held_out", BRAND_ALONE_KINDS)
+    lines.append(f"HEADLINE held-out INN strength (Brand) resolved right: {report.held_out_inn_with_brand_rate:.2%}"
+                 f" of {sum(inn.values())} (target >= 98%)")  # fmt: skip
+    lines.append(f"HEADLINE held-out brand alone resolved wrong:          {report.held_out_brand_alone_wrong_rate:.2%}"
+                 f" of {sum(brand.values())} (target <= 0.5%)")  # fmt: skip
+    for case, got in report.wrong[:show_wrong]:
+        lines.append(f"  WRONG {case.split}/{case.kind}: {case.text!r} -> {' + '.join(got)}"
+                     f" (expected {' + '.join(sorted(case.expected))})")  # fmt: skip
+    return "\n".join(lines)
+
+
+def evaluate_command(knowledge: Path, labelled: Path, show_wrong: int = 0) -> str:
+    """What ``rxsafe names eval`` prints: the per-kind figures and the two headline figures."""
+    return format_report(evaluate(knowledge, read_cases(labelled)), show_wrong)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--knowledge", type=Path, default=Path("knowledge"))
+    parser.add_argument("--labelled", type=Path, default=Path("tests/matching/labelled/vn_products_cases.tsv"))
+    parser.add_argument("--show-wrong", type=int, default=0, help="list up to N wrong answers")
+    args = parser.parse_args()
+    sys.stdout.write(evaluate_command(args.knowledge, args.labelled, args.show_wrong) + "\n")
+
+
+if __name__ == "__main__":
+    main()
