@@ -37,6 +37,7 @@ from rxsafe.service.errors import status_for
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_ACCESS = REPO_ROOT / "var" / "access.json"
 DEFAULT_DEV_KEY = REPO_ROOT / "var" / "dev.key"
+LABELLED_SET = REPO_ROOT / "tests" / "matching" / "labelled" / "vn_products_cases.tsv"
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 CLI_DEADLINE_SECONDS = 30.0
@@ -143,6 +144,14 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 -- one flat list of c
     diff.add_argument("new", type=Path)
     diff.set_defaults(run=_knowledge_diff)
 
+    names = sub.add_parser("names", help="name resolution: measure it on the labelled set")
+    names_sub = names.add_subparsers(required=True, metavar="ACTION")
+    evaluate = names_sub.add_parser("eval", help="precision, recall and wrong-match rate on the labelled set")
+    evaluate.add_argument("--labelled", type=Path, default=LABELLED_SET, help="labelled cases (TSV)")
+    evaluate.add_argument("--knowledge", type=Path, default=None, help="compiled knowledge folder (default knowledge/)")
+    evaluate.add_argument("--show-wrong", type=int, default=0, metavar="N", help="list N wrong matches")
+    evaluate.set_defaults(run=_names_eval)
+
     keys = sub.add_parser("keys", help="manage API keys")
     keys_sub = keys.add_subparsers(required=True, metavar="ACTION")
     create = keys_sub.add_parser("create", help="create an API key and print it once")
@@ -248,6 +257,14 @@ def _knowledge_diff(args: argparse.Namespace) -> int:
     from rxsafe.knowledge.commands import diff_command  # noqa: PLC0415
 
     print(diff_command(knowledge_dir(args.old), knowledge_dir(args.new)))
+    return EXIT_OK
+
+
+def _names_eval(args: argparse.Namespace) -> int:
+    from rxsafe.bootstrap import knowledge_dir  # noqa: PLC0415 -- keep `rxsafe --help` fast
+    from rxsafe.matching.evaluate import evaluate_command  # noqa: PLC0415
+
+    print(evaluate_command(knowledge_dir(args.knowledge), args.labelled, show_wrong=args.show_wrong))
     return EXIT_OK
 
 

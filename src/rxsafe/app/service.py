@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Hashable, Sequence
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from rxsafe.app.actor import Actor, local_actor
+from rxsafe.app.caching import BoundedCache, CachingResolver
 from rxsafe.app.context import build_context
 from rxsafe.app.metrics import Metrics
 from rxsafe.app.requests import PERSONAL_ID, CheckRequest, Limits, validate_check_request
@@ -16,7 +17,15 @@ from rxsafe.core.engine import check
 from rxsafe.core.enums import AllergyStatus
 from rxsafe.core.errors import CheckNotFound, CommitRefused, InvalidRequest, PatientNotFound, Unavailable
 from rxsafe.core.knowledge_port import Knowledge
-from rxsafe.core.models import CheckedLine, CommitResult, ConflictReport, Override, PatientRecord, StoredCheck
+from rxsafe.core.models import (
+    CheckedLine,
+    CommitResult,
+    ConflictReport,
+    Override,
+    PatientRecord,
+    PrescriptionLine,
+    StoredCheck,
+)
 from rxsafe.core.overrides import verify_overrides
 from rxsafe.core.policy import Policy
 from rxsafe.ehr.audit import AuditAction, AuditEvent, AuditRow, ChainReport
@@ -52,12 +61,14 @@ class SafetyService:
         metrics: Metrics | None = None,
     ) -> None:
         self.knowledge = knowledge
-        self.resolver = resolver
+        self.resolver: Resolver = CachingResolver(resolver)
         self.store = store
         self.policy = policy or Policy()
         self.limits = limits or Limits()
         self.clock = clock
         self.metrics = metrics or Metrics()
+        # Whole check results by what determines them (see ``_evaluate``); the knowledge is fixed per process.
+        self._results: BoundedCache[Hashable, ConflictReport] = BoundedCache(4096)
 
     def check(self, request: CheckRequest, actor: Actor | None = None) -> ConflictReport:
         """Validates, loads the patient, resolves every line, runs the checks and stores the report (audited)."""
@@ -66,12 +77,7 @@ class SafetyService:
         now = self.clock()
         as_of = request.as_of or now.date()
         record = self._patient(request)
-        context = build_context(record, as_of, self.resolver, self.policy)
-        lines = tuple(
-            CheckedLine(index=i, line=line, resolution=self.resolver.resolve_line(line))
-            for i, line in enumerate(request.prescription.lines)
-        )
-        report = check(context, lines, self.knowledge, self.policy).model_copy(
+        report = self._evaluate(record, as_of, request.prescription.lines).model_copy(
             update={"check_id": "chk-" + uuid.uuid4().hex, "checked_at": now.isoformat(timespec="seconds")}
         )
         if self.store is not None:
@@ -81,6 +87,25 @@ class SafetyService:
             event = self._event(actor, AuditAction.CHECK, record.patient_id, report.check_id, report.verdict.value)
             self.store.save_check(stored, audit=event)
         self.metrics.record_check(report, (time.perf_counter() - started) * 1000)
+        return report
+
+    def _evaluate(self, record: PatientRecord, as_of: date, lines: tuple[PrescriptionLine, ...]) -> ConflictReport:
+        """The check itself, memoised: same record (version), date, lines and policy give the same report.
+
+        A stored patient is identified by id and record version (the store bumps it on every change); an inline
+        patient by its whole content.
+        """
+        who: Hashable = (record.patient_id, record.record_version) if record.record_version else record
+        key = (who, as_of, lines, self.policy.label)
+        cached = self._results.get(key)
+        if cached is not None:
+            return cached
+        context = build_context(record, as_of, self.resolver, self.policy)
+        checked = tuple(
+            CheckedLine(index=i, line=line, resolution=self.resolver.resolve_line(line)) for i, line in enumerate(lines)
+        )
+        report = check(context, checked, self.knowledge, self.policy)
+        self._results.put(key, report)
         return report
 
     def commit(

@@ -135,6 +135,7 @@ class KnowledgeBase:
 
         self._rule_cache: dict[int, InteractionRule] = {}
         self._classes_of_cache: dict[str, tuple[DrugClass, ...]] = {}
+        self._groups_cache: dict[str, tuple[str, ...]] = {}
         self._hits = lru_cache(maxsize=65536)(self._compute_hits)
 
     # --- the Knowledge port -------------------------------------------------------------------------------
@@ -182,7 +183,12 @@ class KnowledgeBase:
 
     def therapeutic_groups(self, inn: str) -> Sequence[str]:
         """ATC level-4 groups (``atc:C09AA``) of the ingredient, for duplicate-therapy checks."""
-        return tuple(c for c in sorted(self._memberships.get(inn, {})) if c.startswith("atc:") and len(c) == 9)
+        cached = self._groups_cache.get(inn)
+        if cached is None:
+            # Asked for every drug pair of every check: computed once per ingredient (was a scan per call).
+            cached = tuple(c for c in sorted(self._memberships.get(inn, {})) if c.startswith("atc:") and len(c) == 9)
+            self._groups_cache[inn] = cached
+        return cached
 
     def vi_name(self, inn: str) -> str:
         """The Vietnamese spelling (from QĐ 5948), or ""."""
