@@ -22,12 +22,13 @@ operation and the error class only: DuckDB's own messages can quote key values, 
 
 from __future__ import annotations
 
+import queue
 import re
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,7 +60,7 @@ from rxsafe.core.models import (
 )
 from rxsafe.ehr import audit as audit_log
 from rxsafe.ehr import import_writer, serialize
-from rxsafe.ehr.audit import AuditEvent, AuditRow, ChainReport
+from rxsafe.ehr.audit import AuditChain, AuditEvent, AuditRow, ChainReport
 from rxsafe.ehr.import_writer import (
     ALLERGIES,
     CONDITIONS,
@@ -148,6 +149,13 @@ class DuckDBRecordStore:
         except (duckdb.Error, SchemaTooNew) as exc:
             self._conn.close()
             raise Unavailable(f"record store {self._path.name} cannot be prepared: {exc}") from exc
+        # Patients as last read. This process is the file's only writer (DuckDB locks it), so every change passes
+        # through ``_write``, which bumps the generation and empties the cache: a cached record is never stale.
+        self._patients: dict[str, PatientRecord | None] = {}
+        self._generation = 0
+        self._cache_lock = threading.Lock()
+        self._checks = CheckWriter(self._save_checks)
+        self._audit = AuditChain()
 
     # --- plumbing ---------------------------------------------------------------------------------------------
 
@@ -187,8 +195,13 @@ class DuckDBRecordStore:
                     # Keep the original error: a failing rollback (database invalidated) must not mask it.
                     with suppress(duckdb.Error):
                         cur.rollback()
+                    self._audit.forget()  # its cached head may name rows that were just rolled back
                     raise
                 cur.commit()
+                if operation not in _LEAVES_PATIENTS_ALONE:
+                    with self._cache_lock:
+                        self._generation += 1
+                        self._patients.clear()
             finally:
                 cur.close()
 
@@ -200,8 +213,17 @@ class DuckDBRecordStore:
         Allergies and medications come in row order (the order they were recorded); their ids are the row ids
         (``"allergy-12"``, ``"medication-40"``) and stay the same for as long as the row exists.
         """
+        with self._cache_lock:
+            if patient_id in self._patients:
+                return self._patients[patient_id]
+            generation = self._generation
         with self._read("get_patient") as cur:
-            return self._load_patient(cur, patient_id)
+            record = self._load_patient(cur, patient_id)
+        with self._cache_lock:
+            # Only if no write committed while we read: otherwise what we read may already be old.
+            if generation == self._generation and len(self._patients) < _PATIENT_CACHE_MAX:
+                self._patients[patient_id] = record
+        return record
 
     def count_patients(self) -> int:
         """How many patients the store holds (the demo seed runs only on an empty store)."""
@@ -452,41 +474,66 @@ class DuckDBRecordStore:
     def save_check(self, stored: StoredCheck, audit: AuditEvent | None = None) -> None:
         """Stores a check report (and the prescription it checked) under ``stored.report.check_id``.
 
+        Returns once the check (and its audit event) is committed. Checks saved at the same moment by several
+        threads share one transaction (group commit): one log flush for many checks, not one each.
+
         Saving the same check twice is a no-op (a retried save); a different check under an id already used is a
         programming error (``ValueError``): checks are an audit trail and are never overwritten.
         """
         report = stored.report
         if not report.check_id:
             raise ValueError("a check needs its check_id before it is stored")
-        report_json = serialize.dump_report(report)
-        prescription_json = serialize.dump_prescription(stored.prescription)
+        if self._closed:
+            raise Unavailable("record store is closed")
+        # Serialised here, in the caller's thread, so the writer thread only writes.
+        row = (
+            report.check_id,
+            report.patient_id,
+            report.record_version,
+            serialize.dump_report(report),
+            serialize.dump_prescription(stored.prescription),
+            stored.inline_patient,
+        )
+        self._checks.submit(PendingCheck(row=row, audit=audit))
+
+    def _save_checks(self, batch: list[PendingCheck]) -> list[BaseException | None]:
+        """Writes a batch of checks in one transaction; returns each one's error (None when stored)."""
+        outcomes: list[BaseException | None] = [None] * len(batch)
+        ids = [item.row[0] for item in batch]
         with self._write("save_check") as cur:
-            if audit is not None:
-                audit_log.append(cur, audit)
-            row = cur.execute(
-                "SELECT report_json, prescription_json, inline_patient FROM checks WHERE check_id = ?",
-                [report.check_id],
-            ).fetchone()
-            if row is not None:
-                if tuple(row) != (report_json, prescription_json, stored.inline_patient):
-                    raise ValueError(f"check {report.check_id} is already stored with other content")
-                return
-            cur.execute(
-                """
-                INSERT INTO checks (check_id, patient_id, record_version, report_json, prescription_json,
-                                    inline_patient, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """,
-                [
-                    report.check_id,
-                    report.patient_id,
-                    report.record_version,
-                    report_json,
-                    prescription_json,
-                    stored.inline_patient,
-                    _now(),
-                ],
-            )
+            placeholders = ", ".join("?" for _ in ids)
+            existing = {
+                r[0]: tuple(r[1:])
+                for r in cur.execute(
+                    "SELECT check_id, report_json, prescription_json, inline_patient FROM checks "  # noqa: S608 -- placeholders only
+                    f"WHERE check_id IN ({placeholders})",
+                    ids,
+                ).fetchall()
+            }
+            seen: set[str] = set()
+            events: list[AuditEvent] = []
+            rows: list[list[object]] = []
+            for n, item in enumerate(batch):
+                check_id = str(item.row[0])
+                if check_id in existing or check_id in seen:
+                    if existing.get(check_id, item.row[3:]) != item.row[3:]:
+                        outcomes[n] = ValueError(f"check {check_id} is already stored with other content")
+                    continue
+                seen.add(check_id)
+                if item.audit is not None:
+                    events.append(item.audit)
+                rows.append([*item.row, _now()])
+            if rows:
+                cur.executemany(
+                    """
+                    INSERT INTO checks (check_id, patient_id, record_version, report_json, prescription_json,
+                                        inline_patient, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    rows,
+                )
+            self._audit.append(cur, events)
+        return outcomes
 
     def get_check(self, check_id: str) -> StoredCheck | None:
         """The stored check, with ``prescription_id`` set on its report once committed."""
@@ -564,7 +611,7 @@ class DuckDBRecordStore:
         with self._write("commit_prescription") as cur:
             if audit is not None:
                 # In the same transaction: the trail records a commit exactly when the commit happened.
-                audit_log.append(cur, audit)
+                self._audit.append(cur, [audit])
             prior = cur.execute(
                 "SELECT check_id, result_json FROM prescriptions WHERE idempotency_key = ?", [idempotency_key]
             ).fetchone()
@@ -715,7 +762,7 @@ class DuckDBRecordStore:
     def record_audit(self, event: AuditEvent) -> None:
         """Appends one event to the hash-chained audit trail (reads, refusals: anything not already written)."""
         with self._write("audit") as cur:
-            audit_log.append(cur, event)
+            self._audit.append(cur, [event])
 
     def verify_audit(self) -> ChainReport:
         """Checks the whole chain: a changed, removed or cut-off row is named."""
@@ -725,11 +772,12 @@ class DuckDBRecordStore:
     def audit_events(self, patient_id: str | None = None) -> list[AuditRow]:
         """The trail, or the part of it about one patient (found by the patient's pseudonym)."""
         with self._write("audit_events") as cur:  # a write: the first pseudonym creates the installation secret
-            ref = audit_log.pseudonym(cur, patient_id) if patient_id is not None else None
+            ref = self._audit.pseudonym(cur, patient_id) if patient_id is not None else None
             return audit_log.rows(cur, ref)
 
     def close(self) -> None:
         """Closes the file (checkpointing the WAL into it). Waits for a running write; idempotent."""
+        self._checks.stop()
         with self._write_lock:
             if self._closed:
                 return
@@ -742,6 +790,72 @@ class DuckDBRecordStore:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+# Write operations that change no patient's record, so the patient cache survives them.
+_LEAVES_PATIENTS_ALONE = frozenset({"save_check", "audit", "audit_events"})
+_PATIENT_CACHE_MAX = 100_000
+_BATCH_MAX = 64
+
+
+@dataclass
+class PendingCheck:
+    """A check waiting for the writer thread: its row values, its audit event, and how it ended."""
+
+    row: tuple[object, ...]
+    audit: AuditEvent | None
+    done: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+
+class CheckWriter:
+    """Group commit: one thread writes the checks that arrive together in one transaction; callers wait."""
+
+    def __init__(self, write: Callable[[list[PendingCheck]], list[BaseException | None]]) -> None:
+        self._write = write
+        self._queue: queue.SimpleQueue[PendingCheck | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="rxsafe-check-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, item: PendingCheck) -> None:
+        """Queues the check and waits until it is committed (or raises what went wrong)."""
+        if not self._thread.is_alive():
+            raise Unavailable("record store is closed")
+        self._queue.put(item)
+        item.done.wait()
+        if item.error is not None:
+            raise item.error
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            stopping = False
+            while len(batch) < _BATCH_MAX:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                batch.append(more)
+            try:
+                outcomes = self._write(batch)
+            except BaseException as error:  # handed to every waiting caller, not swallowed
+                outcomes = [error] * len(batch)
+            for item, outcome in zip(batch, outcomes, strict=True):
+                item.error = outcome
+                item.done.set()
+            if stopping:
+                return
 
 
 # --- helpers --------------------------------------------------------------------------------------------------

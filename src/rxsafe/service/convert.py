@@ -7,7 +7,8 @@ field in the request's own terms, e.g. ``patient.medications[0].start_date``.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from datetime import date
 from enum import Enum
 from typing import Any, TypeVar
@@ -17,6 +18,7 @@ from rxsafe.core.enums import AllergyStatus, OverrideReason, Sex
 from rxsafe.core.errors import InvalidRequest
 from rxsafe.core.models import (
     Allergy,
+    CheckedLine,
     CommitResult,
     Conflict,
     ConflictReport,
@@ -167,38 +169,21 @@ def _date(text: str, field: str) -> date | None:
 
 
 def report_to_pb(report: ConflictReport) -> pb.CheckPrescriptionResponse:
-    """The wire form of a conflict report."""
+    """The wire form of a conflict report.
+
+    A memoised check hands out copies of one report that share its (immutable) tuples of lines, conflicts and
+    notices; their wire form is built once per tuple and copied, which is most of the conversion's cost.
+    """
+    lines: list[pb.LineResult] = _converted(report.lines, _lines_to_pb)
+    conflicts: list[pb.Conflict] = _converted(report.conflicts, lambda cs: [_conflict_to_pb(c) for c in cs])
+    notices: list[pb.Notice] = _converted(report.notices, lambda ns: [_notice_to_pb(n) for n in ns])
     return pb.CheckPrescriptionResponse(
         check_id=report.check_id,
         verdict=_to_pb_enum(report.verdict, pb.Verdict, "VERDICT"),
         knowledge_version=report.knowledge_version,
-        lines=[
-            pb.LineResult(
-                index=line.index,
-                text=line.line.text,
-                status=_to_pb_enum(line.resolution.status, pb.ResolutionStatus, "RESOLUTION_STATUS"),
-                ingredients=[
-                    pb.Ingredient(
-                        inn=ing.inn,
-                        vi_name=ing.vi_name,
-                        strength=pb.Strength(
-                            value=ing.strength.value or 0.0, unit=ing.strength.unit, text=ing.strength.text
-                        )
-                        if ing.strength
-                        else None,
-                        atc_codes=list(ing.atc_codes),
-                    )
-                    for ing in line.resolution.ingredients
-                ],
-                match_method=line.resolution.method.value,
-                match_score=line.resolution.score,
-                candidates=list(line.resolution.candidates),
-                product=line.resolution.product,
-            )
-            for line in report.lines
-        ],
-        conflicts=[_conflict_to_pb(c) for c in report.conflicts],
-        notices=[_notice_to_pb(n) for n in report.notices],
+        lines=lines,
+        conflicts=conflicts,
+        notices=notices,
         patient_id=report.patient_id,
         record_version=report.record_version,
         checked_at=report.checked_at,
@@ -208,6 +193,56 @@ def report_to_pb(report: ConflictReport) -> pb.CheckPrescriptionResponse:
         policy=report.policy,
         prescription_id=report.prescription_id,
     )
+
+
+T = TypeVar("T")
+P = TypeVar("P")
+_CONVERTED_MAX = 2048
+# id(tuple) -> (the tuple itself, its converted messages). Keeping the tuple alive means its id cannot be reused
+# by another object while the entry exists, so an identity match is exact.
+_converted_cache: dict[int, tuple[object, list[Any]]] = {}
+_converted_lock = threading.Lock()
+
+
+def _converted(items: tuple[T, ...], build: Callable[[tuple[T, ...]], list[P]]) -> list[P]:
+    with _converted_lock:
+        hit = _converted_cache.get(id(items))
+    if hit is not None and hit[0] is items:
+        return hit[1]
+    messages = build(items)
+    with _converted_lock:
+        if len(_converted_cache) >= _CONVERTED_MAX:
+            _converted_cache.clear()
+        _converted_cache[id(items)] = (items, messages)
+    return messages
+
+
+def _lines_to_pb(lines: tuple[CheckedLine, ...]) -> list[pb.LineResult]:
+    return [
+        pb.LineResult(
+            index=line.index,
+            text=line.line.text,
+            status=_to_pb_enum(line.resolution.status, pb.ResolutionStatus, "RESOLUTION_STATUS"),
+            ingredients=[
+                pb.Ingredient(
+                    inn=ing.inn,
+                    vi_name=ing.vi_name,
+                    strength=pb.Strength(
+                        value=ing.strength.value or 0.0, unit=ing.strength.unit, text=ing.strength.text
+                    )
+                    if ing.strength
+                    else None,
+                    atc_codes=list(ing.atc_codes),
+                )
+                for ing in line.resolution.ingredients
+            ],
+            match_method=line.resolution.method.value,
+            match_score=line.resolution.score,
+            candidates=list(line.resolution.candidates),
+            product=line.resolution.product,
+        )
+        for line in lines
+    ]
 
 
 def commit_to_pb(result: CommitResult) -> pb.CommitPrescriptionResponse:
