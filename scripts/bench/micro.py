@@ -6,6 +6,7 @@ Both run before the servers start, so they have the box to themselves.
 from __future__ import annotations
 
 import statistics
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -14,6 +15,7 @@ from pathlib import Path
 from rxsafe.core.enums import AllergyStatus, MatchMethod, ResolutionStatus, Sex
 from rxsafe.core.models import Allergy, Medication, PatientRecord, PrescriptionLine
 from rxsafe.ehr.duckdb_store import DuckDBRecordStore
+from rxsafe.ehr.xml130 import parse_xml130
 from rxsafe.matching.port import Resolver
 
 # Spelled as written in Vietnam; each resolves by an exact path (INN, Vietnamese spelling, synonym or brand).
@@ -186,3 +188,19 @@ def import_throughput(path: Path, patients: int, today: date, *, time_cap: float
                 break
         seconds = time.perf_counter() - started
     return ImportFigures(written, rows, seconds, capped=written < patients)
+
+
+def xml2_import(rows: int) -> tuple[float, float]:
+    """Seconds to parse and validate, then to write, one XML 130 envelope holding ``rows`` XML2 rows."""
+    from scripts.bench_import import build  # noqa: PLC0415 -- the synthetic envelope builder lives there
+
+    data = build(rows, 100, "20261101")
+    with tempfile.TemporaryDirectory() as tmp, DuckDBRecordStore(Path(tmp) / "xml.duckdb") as store:
+        started = time.perf_counter()
+        parsed = parse_xml130(data, "bench.xml")
+        parsed_at = time.perf_counter()
+        counts = store.import_file(parsed)
+        written_at = time.perf_counter()
+    if parsed.fatal or parsed.rejections or counts is None:
+        raise RuntimeError("the synthetic XML 130 envelope was not imported whole")
+    return parsed_at - started, written_at - parsed_at

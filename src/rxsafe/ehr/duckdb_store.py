@@ -140,7 +140,8 @@ class DuckDBRecordStore:
         self._write_lock = threading.Lock()
         self._closed = False
         try:
-            self._conn = duckdb.connect(str(self._path))
+            # DuckDB's buffer pool defaults to 80 % of the machine's memory; the service's budget is 400 MB in all.
+            self._conn = duckdb.connect(str(self._path), config={"memory_limit": MEMORY_LIMIT})
         except duckdb.Error as exc:
             # Opening errors carry no patient data (a lock held by another process, not a DuckDB file, …).
             raise Unavailable(f"record store {self._path.name} cannot be opened: {exc}") from exc
@@ -497,43 +498,38 @@ class DuckDBRecordStore:
         self._checks.submit(PendingCheck(row=row, audit=audit))
 
     def _save_checks(self, batch: list[PendingCheck]) -> list[BaseException | None]:
-        """Writes a batch of checks in one transaction; returns each one's error (None when stored)."""
-        outcomes: list[BaseException | None] = [None] * len(batch)
-        ids = [item.row[0] for item in batch]
+        """Writes a batch of checks in one transaction; returns each one's error (None when stored).
+
+        Check ids are fresh random UUIDs, so the batch is written without looking first; only if the primary key
+        refuses it (a retried save) is it written again one check at a time, each compared with what is stored.
+        """
+        try:
+            with self._write("save_check") as cur:
+                rows = [[*item.row, _now()] for item in batch]
+                if len(rows) == 1:
+                    cur.execute(_INSERT_CHECK, rows[0])
+                else:
+                    cur.executemany(_INSERT_CHECK, rows)
+                self._audit.append(cur, [item.audit for item in batch if item.audit is not None])
+        except Unavailable as error:
+            if not isinstance(error.__cause__, duckdb.ConstraintException):
+                raise
+            return [self._save_one(item) for item in batch]
+        return [None] * len(batch)
+
+    def _save_one(self, item: PendingCheck) -> BaseException | None:
+        check_id = item.row[0]
         with self._write("save_check") as cur:
-            placeholders = ", ".join("?" for _ in ids)
-            existing = {
-                r[0]: tuple(r[1:])
-                for r in cur.execute(
-                    "SELECT check_id, report_json, prescription_json, inline_patient FROM checks "  # noqa: S608 -- placeholders only
-                    f"WHERE check_id IN ({placeholders})",
-                    ids,
-                ).fetchall()
-            }
-            seen: set[str] = set()
-            events: list[AuditEvent] = []
-            rows: list[list[object]] = []
-            for n, item in enumerate(batch):
-                check_id = str(item.row[0])
-                if check_id in existing or check_id in seen:
-                    if existing.get(check_id, item.row[3:]) != item.row[3:]:
-                        outcomes[n] = ValueError(f"check {check_id} is already stored with other content")
-                    continue
-                seen.add(check_id)
-                if item.audit is not None:
-                    events.append(item.audit)
-                rows.append([*item.row, _now()])
-            if rows:
-                cur.executemany(
-                    """
-                    INSERT INTO checks (check_id, patient_id, record_version, report_json, prescription_json,
-                                        inline_patient, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    rows,
-                )
-            self._audit.append(cur, events)
-        return outcomes
+            row = cur.execute(
+                "SELECT report_json, prescription_json, inline_patient FROM checks WHERE check_id = ?", [check_id]
+            ).fetchone()
+            if row is not None:
+                same = tuple(row) == item.row[3:]
+                return None if same else ValueError(f"check {check_id} is already stored with other content")
+            cur.execute(_INSERT_CHECK, [*item.row, _now()])
+            if item.audit is not None:
+                self._audit.append(cur, [item.audit])
+        return None
 
     def get_check(self, check_id: str) -> StoredCheck | None:
         """The stored check, with ``prescription_id`` set on its report once committed."""
@@ -791,6 +787,13 @@ class DuckDBRecordStore:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+
+MEMORY_LIMIT = "128MB"
+_INSERT_CHECK = """
+    INSERT INTO checks
+        (check_id, patient_id, record_version, report_json, prescription_json, inline_patient, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?)
+"""
 
 # Write operations that change no patient's record, so the patient cache survives them.
 _LEAVES_PATIENTS_ALONE = frozenset({"save_check", "audit", "audit_events"})
