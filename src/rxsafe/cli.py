@@ -115,6 +115,13 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 -- one flat list of c
     )
     commit.set_defaults(run=_commit)
 
+    recheck = sub.add_parser("recheck", help="check a committed prescription again, as things are now")
+    recheck.add_argument("prescription_id")
+    recheck.add_argument("--server", required=True, help="HOST:PORT of a running rxsafe server")
+    recheck.add_argument("--as-of", default="", help="date to check for (YYYY-MM-DD; default today)")
+    _client_options(recheck)
+    recheck.set_defaults(run=_recheck)
+
     get = sub.add_parser("get", help="print a stored check report by its id (through the server)")
     get.add_argument("check_id")
     get.add_argument("--server", required=True, help="HOST:PORT of a running rxsafe server")
@@ -369,6 +376,11 @@ def _commit(args: argparse.Namespace) -> int:
         check_id=args.check_id, overrides=overrides, idempotency_key=args.idempotency_key, prescriber_id=args.prescriber
     )
     return asyncio.run(_call(args, "CommitPrescription", request))
+
+
+def _recheck(args: argparse.Namespace) -> int:
+    request = pb.RecheckPrescriptionRequest(prescription_id=args.prescription_id, as_of=args.as_of)
+    return asyncio.run(_call(args, "RecheckPrescription", request))
 
 
 def _get(args: argparse.Namespace) -> int:

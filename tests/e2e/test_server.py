@@ -202,3 +202,31 @@ def test_every_check_and_commit_is_in_the_patients_audit_trail(server: RunningSe
     assert ("commit", report.check_id) in mine
     assert ("read_check", report.check_id) in mine
     assert all(e.client and e.purpose == "treatment" for e in trail.events)
+
+
+def test_a_recheck_says_what_is_new_since_the_commit(server: RunningServer) -> None:
+    stub = server.stub(purpose="dispensing")
+    first = stub.CheckPrescription(by_id(DEMO_ALLERGY_NOT_RECORDED, "Paracetamol 500mg"), timeout=10)
+    committed = stub.CommitPrescription(
+        pb.CommitPrescriptionRequest(check_id=first.check_id, idempotency_key="recheck-1"), timeout=10
+    )
+    again = stub.RecheckPrescription(
+        pb.RecheckPrescriptionRequest(prescription_id=committed.prescription_id), timeout=10
+    )
+    assert again.recheck.original_check_id == first.check_id
+    assert list(again.recheck.new_conflict_ids) == []  # its own committed rows are not a duplicate of itself
+    # Another prescription adds warfarin to the record; the pharmacy re-checks the first one before dispensing.
+    second = stub.CheckPrescription(by_id(DEMO_ALLERGY_NOT_RECORDED, "Warfarin 5mg"), timeout=10)
+    stub.CommitPrescription(
+        pb.CommitPrescriptionRequest(check_id=second.check_id, idempotency_key="recheck-2"), timeout=10
+    )
+    later = stub.RecheckPrescription(
+        pb.RecheckPrescriptionRequest(prescription_id=committed.prescription_id), timeout=10
+    )
+    new = [c for c in later.conflicts if c.id in set(later.recheck.new_conflict_ids)]
+    assert new, "the interaction with the newly prescribed warfarin is reported as new"
+    assert all("warfarin" in c.drugs for c in new)
+    assert "1 new" in later.recheck.summary.en or "new" in later.recheck.summary.en
+    with pytest.raises(grpc.RpcError) as missing:
+        stub.RecheckPrescription(pb.RecheckPrescriptionRequest(prescription_id="rx-nope"), timeout=10)
+    assert missing.value.code() == grpc.StatusCode.NOT_FOUND

@@ -15,15 +15,24 @@ from rxsafe.app.metrics import Metrics
 from rxsafe.app.requests import PERSONAL_ID, CheckRequest, Limits, validate_check_request
 from rxsafe.core.engine import check
 from rxsafe.core.enums import AllergyStatus
-from rxsafe.core.errors import CheckNotFound, CommitRefused, InvalidRequest, PatientNotFound, Unavailable
+from rxsafe.core.errors import (
+    CheckNotFound,
+    CommitRefused,
+    InvalidRequest,
+    NotFound,
+    PatientNotFound,
+    Unavailable,
+)
 from rxsafe.core.knowledge_port import Knowledge
 from rxsafe.core.models import (
     CheckedLine,
     CommitResult,
     ConflictReport,
+    LocalizedText,
     Override,
     PatientRecord,
     PrescriptionLine,
+    RecheckInfo,
     StoredCheck,
 )
 from rxsafe.core.overrides import verify_overrides
@@ -89,13 +98,55 @@ class SafetyService:
         self.metrics.record_check(report, (time.perf_counter() - started) * 1000)
         return report
 
-    def _evaluate(self, record: PatientRecord, as_of: date, lines: tuple[PrescriptionLine, ...]) -> ConflictReport:
+    def recheck(self, prescription_id: str, as_of: date | None = None, actor: Actor | None = None) -> ConflictReport:
+        """Checks a committed prescription again, against the record and the knowledge as they are now.
+
+        For a pharmacy dispensing days later, or a doctor re-using an old prescription: the report says which
+        conflicts are new, changed in severity, or gone since the check it was committed on. The prescription's
+        own rows in the record (written when it was committed) are left out, or it would duplicate itself.
+        """
+        if not prescription_id:
+            raise InvalidRequest("prescription_id", "required")
+        store = self._store()
+        original = store.get_check_by_prescription(prescription_id)
+        if original is None:
+            raise NotFound(f"no committed prescription {prescription_id!r}")
+        before = original.report
+        record = store.get_patient(before.patient_id)
+        if record is None:
+            raise PatientNotFound("the prescription's patient is no longer in the record store")
+        now = self.clock()
+        others = tuple(m for m in record.medications if m.prescription_id != prescription_id)
+        current = record.model_copy(update={"medications": others})
+        report = self._evaluate(
+            current, as_of or now.date(), original.prescription.lines, identity=("recheck", prescription_id)
+        )
+        info = _what_changed(prescription_id, before, report)
+        report = report.model_copy(
+            update={
+                "check_id": "chk-" + uuid.uuid4().hex,
+                "checked_at": now.isoformat(timespec="seconds"),
+                "recheck": info,
+            }
+        )
+        stored = StoredCheck(report=report, prescription=original.prescription)
+        event = self._event(actor, AuditAction.RECHECK, before.patient_id, report.check_id, report.verdict.value)
+        store.save_check(stored, audit=event)
+        return report
+
+    def _evaluate(
+        self,
+        record: PatientRecord,
+        as_of: date,
+        lines: tuple[PrescriptionLine, ...],
+        identity: Hashable = None,
+    ) -> ConflictReport:
         """The check itself, memoised: same record (version), date, lines and policy give the same report.
 
-        A stored patient is identified by id and record version (the store bumps it on every change); an inline
-        patient by its whole content.
+        A stored patient is identified by id and record version (the store bumps it on every change), plus
+        ``identity`` when the record was narrowed (a re-check); an inline patient by its whole content.
         """
-        who: Hashable = (record.patient_id, record.record_version) if record.record_version else record
+        who: Hashable = (record.patient_id, record.record_version, identity) if record.record_version else record
         key = (who, as_of, lines, self.policy.label)
         cached = self._results.get(key)
         if cached is not None:
@@ -214,3 +265,31 @@ def _with_inferred_allergy_status(patient: PatientRecord) -> PatientRecord:
 def _mask(patient_id: str) -> str:
     """Personal IDs never appear whole in messages or logs."""
     return "*" * 8 + patient_id[-4:] if len(patient_id) > 4 else "****"
+
+
+def _what_changed(prescription_id: str, before: ConflictReport, after: ConflictReport) -> RecheckInfo:
+    old = {c.id: c for c in before.conflicts}
+    new = {c.id: c for c in after.conflicts}
+    added = tuple(i for i in new if i not in old)
+    changed = tuple(i for i in new if i in old and new[i].severity != old[i].severity)
+    gone = tuple(i for i in old if i not in new)
+    if not (added or changed or gone):
+        summary = LocalizedText(
+            vi="Không có gì mới so với lúc kê đơn.", en="Nothing new since the prescription was committed."
+        )
+    else:
+        summary = LocalizedText(
+            vi=f"So với lúc kê đơn: {len(added)} cảnh báo mới, {len(changed)} thay đổi mức độ, {len(gone)} không còn.",
+            en=f"Since the prescription was committed: {len(added)} new, {len(changed)} changed in severity, "
+            f"{len(gone)} no longer found.",
+        )
+    return RecheckInfo(
+        prescription_id=prescription_id,
+        original_check_id=before.check_id,
+        original_knowledge_version=before.knowledge_version,
+        original_as_of=before.as_of,
+        new_conflict_ids=added,
+        changed_conflict_ids=changed,
+        resolved_conflict_ids=gone,
+        summary=summary,
+    )

@@ -102,7 +102,9 @@ _SELECT_PATIENT = """
 """
 # Column lists are import_writer's constants, shared with the importer so both read and write the same layout.
 _SELECT_ALLERGIES = f"SELECT id, {', '.join(ALLERGIES.columns)} FROM allergies WHERE patient_id = ?"  # noqa: S608
-_SELECT_MEDICATIONS = f"SELECT id, {', '.join(MEDICATIONS.columns)} FROM medications WHERE patient_id = ?"  # noqa: S608
+_SELECT_MEDICATIONS = (
+    f"SELECT id, {', '.join(MEDICATIONS.columns)}, prescription_id FROM medications WHERE patient_id = ?"  # noqa: S608
+)
 # Conditions, vaccinations, observations and visits in one statement (rows tagged by table), so loading a patient
 # costs one more round trip, not four.
 _SELECT_GROUPS = """
@@ -439,6 +441,7 @@ class DuckDBRecordStore:
                 prescriber=m[12],
                 order_time=m[13],
                 follow_up_date=m[14],
+                prescription_id=m[15] or "",
             )
             for m in sorted(cur.execute(_SELECT_MEDICATIONS, [patient_id]).fetchall(), key=_first)
         )
@@ -568,6 +571,14 @@ class DuckDBRecordStore:
         return stored.model_copy(update={"report": report})
 
     # --- commits ----------------------------------------------------------------------------------------------
+
+    def get_check_by_prescription(self, prescription_id: str) -> StoredCheck | None:
+        """The check a committed prescription came from (with its overrides), or None."""
+        with self._read("get_check_by_prescription") as cur:
+            row = cur.execute(
+                "SELECT check_id FROM prescriptions WHERE prescription_id = ?", [prescription_id]
+            ).fetchone()
+            return self._load_check(cur, str(row[0])) if row else None
 
     def find_commit(self, idempotency_key: str) -> CommitResult | None:
         """The stored answer for an idempotency key, marked ``replayed=True``, or None."""

@@ -42,6 +42,10 @@ class RecordStore(Protocol):
         """The stored check, with ``prescription_id`` set on its report once committed."""
         ...
 
+    def get_check_by_prescription(self, prescription_id: str) -> StoredCheck | None:
+        """The check a committed prescription came from (with its overrides), or None."""
+        ...
+
     def find_commit(self, idempotency_key: str) -> CommitResult | None:
         """The stored answer for an idempotency key, marked ``replayed=True``, or None."""
         ...

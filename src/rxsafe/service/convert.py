@@ -29,6 +29,7 @@ from rxsafe.core.models import (
     PatientRecord,
     Prescription,
     PrescriptionLine,
+    RecheckInfo,
     RecordEntry,
 )
 from rxsafe.ehr.audit import AuditRow, ChainReport
@@ -192,7 +193,25 @@ def report_to_pb(report: ConflictReport) -> pb.CheckPrescriptionResponse:
         summary=_text(report.summary),
         policy=report.policy,
         prescription_id=report.prescription_id,
+        recheck=_recheck_to_pb(report.recheck) if report.recheck else None,
     )
+
+
+def _recheck_to_pb(info: RecheckInfo) -> pb.RecheckInfo:
+    return pb.RecheckInfo(
+        prescription_id=info.prescription_id,
+        original_check_id=info.original_check_id,
+        original_knowledge_version=info.original_knowledge_version,
+        original_as_of=info.original_as_of.isoformat(),
+        new_conflict_ids=list(info.new_conflict_ids),
+        changed_conflict_ids=list(info.changed_conflict_ids),
+        resolved_conflict_ids=list(info.resolved_conflict_ids),
+        summary=_text(info.summary),
+    )
+
+
+def recheck_date_from_pb(msg: pb.RecheckPrescriptionRequest) -> date | None:
+    return _date(msg.as_of, "as_of")
 
 
 T = TypeVar("T")

@@ -110,6 +110,17 @@ class MedicationSafetyServicer(pb_grpc.MedicationSafetyServicer):
             return convert.commit_to_pb(result)
         raise AssertionError("unreachable: mapped_errors aborts")  # pragma: no cover
 
+    async def RecheckPrescription(  # noqa: N802 -- method names are fixed by the proto
+        self, request: pb.RecheckPrescriptionRequest, context: Context
+    ) -> pb.CheckPrescriptionResponse:
+        async with mapped_errors(context):
+            await _within_deadline(context)
+            as_of = convert.recheck_date_from_pb(request)
+            report = await self._run(self.service.recheck, request.prescription_id, as_of, _actor())
+            log.info("recheck", extra={"check_id": report.check_id, "verdict": report.verdict.value})
+            return convert.report_to_pb(report)
+        raise AssertionError("unreachable: mapped_errors aborts")  # pragma: no cover
+
     async def GetCheck(  # noqa: N802 -- method names are fixed by the proto
         self, request: pb.GetCheckRequest, context: Context
     ) -> pb.CheckPrescriptionResponse:
