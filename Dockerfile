@@ -2,6 +2,11 @@
 # access to the knowledge sources. Build: docker build -t rxsafe .   Run: docker run -p 50051:50051 rxsafe
 FROM python:3.11-slim
 
+# Pango and a font with Vietnamese glyphs: the clinician's report as PDF (WeasyPrint).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY protos ./protos
