@@ -572,6 +572,15 @@ class DuckDBRecordStore:
 
     # --- commits ----------------------------------------------------------------------------------------------
 
+    def checks_since(self, since: str = "") -> list[StoredCheck]:
+        """Every stored check made at or after ``since`` (an ISO date or time; "" for all), oldest first."""
+        with self._read("checks_since") as cur:
+            ids = cur.execute(
+                "SELECT check_id FROM checks WHERE created_at >= ? ORDER BY created_at, check_id", [since]
+            ).fetchall()
+            found = (self._load_check(cur, str(row[0])) for row in ids)
+            return [check for check in found if check is not None]
+
     def get_check_by_prescription(self, prescription_id: str) -> StoredCheck | None:
         """The check a committed prescription came from (with its overrides), or None."""
         with self._read("get_check_by_prescription") as cur:

@@ -42,8 +42,12 @@ def register(
     ``client_options`` adds the main CLI's connection options (API key, user, purpose, TLS) and ``call`` makes
     the call with them; without them ``--server`` uses a plain loopback channel.
     """
-    report = subparsers.add_parser("report", help="render a stored check as the clinician's report (HTML or PDF)")
-    report.add_argument("check_id")
+    report = subparsers.add_parser(
+        "report",
+        help="render a stored check as the clinician's report (HTML or PDF); `report alerts` for alert figures",
+    )
+    report.add_argument("check_id", help="a check id, or `alerts` for alert and override figures from the store")
+    report.add_argument("--since", default="", help="with `alerts`: only checks made on or after this ISO date")
     report.add_argument("--format", choices=("html", "pdf"), default="html", help="html (default) or pdf")
     report.add_argument("--lang", choices=LANGUAGES, default="vi", help="vi (default) or en")
     report.add_argument("--out", type=Path, default=None, help="file to write (default var/reports/ID.LANG.FORMAT)")
@@ -56,7 +60,9 @@ def register(
 
 
 def run(args: argparse.Namespace) -> int:
-    """Renders the report and writes it; prints the file's path."""
+    """Renders the report and writes it; prints the file's path (or, for ``alerts``, prints the alert figures)."""
+    if args.check_id == "alerts":
+        return _alerts(args.db, args.since)
     options = render_options(args.format, args.lang)
     if options is None:  # argparse allows only html or pdf; kept so a caller of run() cannot get "no file"
         raise InvalidRequest("--format", "expected html or pdf")
@@ -70,6 +76,17 @@ def run(args: argparse.Namespace) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(content)
     sys.stdout.write(f"{out}\n")
+    return EXIT_OK
+
+
+def _alerts(db: Path | None, since: str) -> int:
+    from rxsafe.app.alert_report import format_alerts, summarize_alerts  # noqa: PLC0415 -- only this command
+    from rxsafe.bootstrap import DEFAULT_DB  # noqa: PLC0415
+    from rxsafe.ehr.duckdb_store import DuckDBRecordStore  # noqa: PLC0415
+
+    with DuckDBRecordStore(db or DEFAULT_DB) as store:
+        summary = summarize_alerts(store.checks_since(since))
+    sys.stdout.write(format_alerts(summary, since) + "\n")
     return EXIT_OK
 
 
