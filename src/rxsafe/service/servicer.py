@@ -79,9 +79,9 @@ class MedicationSafetyServicer(pb_grpc.MedicationSafetyServicer):
             await _within_deadline(context)
             stored = self.service.store is not None
             check_request = convert.eprescription_request_from_pb(request, stored_patient=stored)
-            report = await asyncio.to_thread(self.service.check, check_request, _actor())
+            report, response = await self._run(self._check_to_pb, check_request, _actor())
             log.info("check", extra={"check_id": report.check_id, "verdict": report.verdict.value, "source": "e-rx"})
-            return convert.report_to_pb(report)
+            return response
         raise AssertionError("unreachable: mapped_errors aborts")  # pragma: no cover
 
     async def CommitPrescription(  # noqa: N802 -- method names are fixed by the proto
@@ -90,7 +90,7 @@ class MedicationSafetyServicer(pb_grpc.MedicationSafetyServicer):
         async with mapped_errors(context):
             await _within_deadline(context)
             overrides = convert.overrides_from_pb(request)
-            result = await asyncio.to_thread(
+            result = await self._run(
                 lambda: self.service.commit(
                     check_id=request.check_id,
                     overrides=overrides,
@@ -126,12 +126,12 @@ class MedicationSafetyServicer(pb_grpc.MedicationSafetyServicer):
     ) -> pb.CheckPrescriptionResponse:
         async with mapped_errors(context):
             render = render_options(request.render_format, request.language)
-            report = await asyncio.to_thread(self.service.get_check, request.check_id, _actor())
+            report = await self._run(self.service.get_check, request.check_id, _actor())
             log.info("get_check", extra={"check_id": report.check_id, "render": render.fmt if render else ""})
             response = convert.report_to_pb(report)
             if render is not None:
                 # Rendering (Jinja2, WeasyPrint) is CPU work: off the loop, like every use case.
-                rendered = await asyncio.to_thread(render_stored, self.service, report, render)
+                rendered = await self._run(render_stored, self.service, report, render)
                 response.rendered_report.CopyFrom(convert.rendered_report_to_pb(rendered))
             return response
         raise AssertionError("unreachable: mapped_errors aborts")  # pragma: no cover
@@ -140,7 +140,7 @@ class MedicationSafetyServicer(pb_grpc.MedicationSafetyServicer):
         self, request: pb.GetAuditTrailRequest, context: Context
     ) -> pb.AuditTrail:
         async with mapped_errors(context):
-            rows, chain = await asyncio.to_thread(self.service.audit_trail, request.patient_id or None)
+            rows, chain = await self._run(self.service.audit_trail, request.patient_id or None)
             log.info("audit_trail", extra={"rows": len(rows), "chain_intact": chain.ok})
             return convert.audit_to_pb(rows, chain)
         raise AssertionError("unreachable: mapped_errors aborts")  # pragma: no cover
