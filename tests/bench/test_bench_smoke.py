@@ -30,7 +30,7 @@ LABELS = (
     "== Record import",
     "record import (upsert_patient",
     "rows/s",
-    "XML2 import: not implemented yet",
+    "XML2 import (",
     "== Targets",
     "of echo req/s at 8 in flight",
     "p99 <= 15 ms at 8 in flight",

@@ -7,7 +7,17 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from rxsafe.core.enums import AllergenKind, AllergyStatus, MatchMethod, ResolutionStatus, Severity
-from rxsafe.core.knowledge_port import CrossReactivity, DrugClass, InteractionHit, InteractionRule, SourceRef
+from rxsafe.core.knowledge_port import (
+    AgeRestriction,
+    CrossReactivity,
+    DoseLimit,
+    DrugClass,
+    InteractionHit,
+    InteractionRule,
+    PatientRule,
+    PregnancyCategory,
+    SourceRef,
+)
 from rxsafe.core.models import (
     CheckedLine,
     LocalizedText,
@@ -16,6 +26,7 @@ from rxsafe.core.models import (
     ResolvedAllergen,
     ResolvedIngredient,
 )
+from rxsafe.knowledge.patient_rules import atc_matches
 
 
 @dataclass
@@ -25,6 +36,12 @@ class FakeKnowledge:
     groups: dict[str, list[str]] = field(default_factory=dict)
     cross: dict[tuple[str, str], bool] = field(default_factory=dict)
     covered: set[str] = field(default_factory=set)
+    # Patient-level rules (issue 10), keyed by INN; ``atc`` gives each ingredient's ATC codes for STOPP matching.
+    doses: dict[str, list[DoseLimit]] = field(default_factory=dict)
+    pregnancy: dict[str, list[PregnancyCategory]] = field(default_factory=dict)
+    ages: dict[str, list[AgeRestriction]] = field(default_factory=dict)
+    stopp: list[PatientRule] = field(default_factory=list)
+    atc: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def version(self) -> str:
@@ -66,6 +83,24 @@ class FakeKnowledge:
 
     def vi_name(self, inn: str) -> str:
         return ""
+
+    def dose_limits(self, inn: str) -> Sequence[DoseLimit]:
+        return self.doses.get(inn, [])
+
+    def pregnancy_categories(self, inn: str) -> Sequence[PregnancyCategory]:
+        return self.pregnancy.get(inn, [])
+
+    def age_restrictions(self, inn: str) -> Sequence[AgeRestriction]:
+        return self.ages.get(inn, [])
+
+    def patient_rules(self, inn: str) -> Sequence[PatientRule]:
+        return [r for r in self.stopp if r.kind != "omission" and self.matches_atc(inn, r.drug_atc)]
+
+    def start_rules(self) -> Sequence[PatientRule]:
+        return [r for r in self.stopp if r.kind == "omission"]
+
+    def matches_atc(self, inn: str, patterns: Sequence[str]) -> bool:
+        return atc_matches(self.atc.get(inn, ()), patterns)
 
     def add_rule(self, a: str, b: str, severity: Severity, source: str = "fake source", via: str = "") -> None:
         rule = InteractionRule(

@@ -8,6 +8,7 @@ from rxsafe.core.enums import ResolutionStatus
 from rxsafe.core.models import ActiveMedication, PatientContext, PatientRecord
 from rxsafe.core.policy import Policy
 from rxsafe.core.window import COUNTED_WINDOWS, infer_window
+from rxsafe.matching.dose import parse_dose
 from rxsafe.matching.port import Resolver
 
 
@@ -35,6 +36,7 @@ def build_context(record: PatientRecord, as_of: date, resolver: Resolver, policy
                 window_end=window.end,
                 window_basis=window.basis,
                 window_text=window.text,
+                dose=parse_dose(med.dose_text or med.text),
             )
         )
     return PatientContext(

@@ -39,6 +39,7 @@ from rxsafe.core.overrides import verify_overrides
 from rxsafe.core.policy import Policy
 from rxsafe.ehr.audit import AuditAction, AuditEvent, AuditRow, ChainReport
 from rxsafe.ehr.store import RecordStore
+from rxsafe.matching.dose import parse_dose
 from rxsafe.matching.port import Resolver
 
 Clock = Callable[[], datetime]
@@ -153,7 +154,13 @@ class SafetyService:
             return cached
         context = build_context(record, as_of, self.resolver, self.policy)
         checked = tuple(
-            CheckedLine(index=i, line=line, resolution=self.resolver.resolve_line(line)) for i, line in enumerate(lines)
+            CheckedLine(
+                index=i,
+                line=line,
+                resolution=self.resolver.resolve_line(line),
+                dose=parse_dose(line.dose_text or line.text),
+            )
+            for i, line in enumerate(lines)
         )
         report = check(context, checked, self.knowledge, self.policy)
         self._results.put(key, report)

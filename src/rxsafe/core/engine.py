@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rxsafe.core.checks.age import age_check
 from rxsafe.core.checks.allergy import allergy_conflicts
+from rxsafe.core.checks.dose import dose_check
+from rxsafe.core.checks.drug_disease import drug_disease_check
 from rxsafe.core.checks.duplicates import duplicate_conflicts
 from rxsafe.core.checks.interactions import interaction_conflicts
+from rxsafe.core.checks.omission import omission_check
+from rxsafe.core.checks.patient import Patient
+from rxsafe.core.checks.pregnancy import pregnancy_check
+from rxsafe.core.checks.renal import renal_check
+from rxsafe.core.coverage import coverage_of
+from rxsafe.core.facts import derive_facts
 from rxsafe.core.knowledge_port import Knowledge
 from rxsafe.core.models import CheckedLine, Conflict, ConflictReport, PatientContext
 from rxsafe.core.notices import notices
@@ -14,6 +23,8 @@ from rxsafe.core.policy import Policy
 from rxsafe.core.verdict import decide, summarize
 
 CHECKS = (allergy_conflicts, interaction_conflicts, duplicate_conflicts)
+# Checks that use the patient's facts (issue 10); each also says, line by line, whether it ran.
+PATIENT_CHECKS = (dose_check, renal_check, pregnancy_check, age_check, drug_disease_check, omission_check)
 
 
 def check(
@@ -24,8 +35,14 @@ def check(
     The report has no ``check_id`` or ``checked_at`` yet: the caller stamps and stores it.
     """
     conflicts: list[Conflict] = [c for run in CHECKS for c in run(context, lines, knowledge, policy)]
+    # The facts are derived once and shared by every patient-level check.
+    facts = derive_facts(context.record, context.as_of)
+    patient = Patient.of(context, facts, lines)
+    outcomes = [run_patient(patient, lines, knowledge, policy) for run_patient in PATIENT_CHECKS]
+    conflicts.extend(c for outcome in outcomes for c in outcome.conflicts)
     conflicts.sort(key=lambda c: (-c.severity, c.kind.value, c.line_indexes, c.id))
-    found = notices(context, lines, knowledge)
+    coverage, gaps = coverage_of(lines, outcomes)
+    found = [*notices(context, lines, knowledge), *gaps]
     verdict = decide(conflicts, found)
     return ConflictReport(
         verdict=verdict,
@@ -39,4 +56,6 @@ def check(
         allergy_status=context.record.allergy_status,
         summary=summarize(verdict, conflicts, found),
         policy=policy.label,
+        facts=facts,
+        coverage=coverage,
     )

@@ -75,9 +75,19 @@ class Sex(StrEnum):
     UNDETERMINED = "UNDETERMINED"
 
 
+class PregnancyStatus(StrEnum):
+    """Whether the patient is pregnant, as recorded or as the active diagnoses say (core.facts)."""
+
+    UNKNOWN = "UNKNOWN"
+    PREGNANT = "PREGNANT"
+    NOT_PREGNANT = "NOT_PREGNANT"
+
+
 class RecordEntryKind(StrEnum):
     ALLERGY = "ALLERGY"
     MEDICATION = "MEDICATION"
+    CONDITION = "CONDITION"
+    OBSERVATION = "OBSERVATION"
 
 
 class MedicationWindowStatus(StrEnum):

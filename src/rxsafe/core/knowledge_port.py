@@ -126,3 +126,97 @@ class Knowledge(Protocol):
     def vi_name(self, inn: str) -> str:
         """The Vietnamese spelling of the ingredient, or "" when none is known."""
         ...
+
+    # --- patient-level rules (issue 10) ---
+
+    def dose_limits(self, inn: str) -> Sequence[DoseLimit]:
+        """Every sourced maximum dose of the ingredient (all age bands); empty: no dose source."""
+        ...
+
+    def pregnancy_categories(self, inn: str) -> Sequence[PregnancyCategory]:
+        """The X/D letters sources give the ingredient; empty: no source covers it (not "safe")."""
+        ...
+
+    def age_restrictions(self, inn: str) -> Sequence[AgeRestriction]:
+        """Sourced paediatric age restrictions of the ingredient."""
+        ...
+
+    def patient_rules(self, inn: str) -> Sequence[PatientRule]:
+        """STOPP rules whose drug is the ingredient (by its ATC codes), every kind."""
+        ...
+
+    def start_rules(self) -> Sequence[PatientRule]:
+        """Every START rule (omissions are about the patient, not a line)."""
+        ...
+
+    def matches_atc(self, inn: str, patterns: Sequence[str]) -> bool:
+        """Whether any ATC code of the ingredient matches any pattern (``M01A*`` prefix, else exact)."""
+        ...
+
+
+# --- patient-level rules (issue 10): dose limits, renal, pregnancy, age, STOPP/START --------------------------
+
+
+class DoseLimit(KnowledgeFact):
+    """A sourced maximum dose of one ingredient for an age band, as compiled into knowledge/dose_limits.tsv.
+
+    ``basis`` is ``single`` (one dose), ``daily`` (per day) or ``daily_per_kg`` (mg/kg/day, needs the weight);
+    ``cap_mg`` is the absolute ceiling a weight-based limit must not exceed ("75 mg/kg/day, not to exceed 4 g").
+    Ages are in years: the band is ``min_age <= age < max_age`` (None: open).
+    """
+
+    limit_id: str
+    inn: str
+    basis: str
+    limit_mg: float
+    cap_mg: float | None = None
+    min_age: float | None = None
+    max_age: float | None = None
+    population: str = ""
+    context: str = ""
+    source: SourceRef
+
+
+class PregnancyCategory(KnowledgeFact):
+    """A former US FDA pregnancy letter (X or D) for an ingredient, with its source (knowledge/pregnancy*.tsv)."""
+
+    inn: str
+    category: str
+    source: SourceRef
+    needs_review: bool = False
+
+
+class AgeRestriction(KnowledgeFact):
+    """A sourced restriction of an ingredient below an age (codeine and tramadol under 12 years)."""
+
+    rule_id: str
+    inn: str
+    below_age: float
+    severity: Severity
+    text: LocalizedText
+    source: SourceRef
+
+
+class PatientRule(KnowledgeFact):
+    """One coded STOPP/START v2 criterion (one iteration of it), as compiled into knowledge/stopp_rules.tsv.
+
+    The rule concerns ``drug_atc`` (ATC codes; ``M01A*`` is a prefix) in a patient aged ``min_age`` or more, and
+    holds when every condition holds: each group of ``diagnoses`` matches an active ICD-10 diagnosis; each group of
+    ``with_drugs`` matches another drug taken or prescribed; no group of ``without_drugs`` does; the eGFR is below
+    ``egfr_below``; the daily dose exceeds ``daily_dose_above_mg``. ``kind`` says which check reports it:
+    ``renal``, ``drug_disease``, ``age`` or ``omission`` (START: the drug is indicated and absent).
+    """
+
+    rule_id: str
+    criterion: str
+    kind: str
+    drug_atc: tuple[str, ...]
+    min_age: float = 65
+    diagnoses: tuple[tuple[str, ...], ...] = ()
+    with_drugs: tuple[tuple[str, ...], ...] = ()
+    without_drugs: tuple[tuple[str, ...], ...] = ()
+    egfr_below: float | None = None
+    daily_dose_above_mg: float | None = None
+    severity: Severity = Severity.MODERATE
+    text: LocalizedText = LocalizedText()
+    source: SourceRef

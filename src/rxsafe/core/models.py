@@ -18,6 +18,7 @@ from rxsafe.core.enums import (
     MedicationWindowStatus,
     NoticeKind,
     OverrideReason,
+    PregnancyStatus,
     RecordEntryKind,
     ResolutionStatus,
     Severity,
@@ -89,6 +90,8 @@ class Medication(Frozen):
     prescriber: str = ""
     order_time: datetime | None = None
     follow_up_date: date | None = None
+    # Set on rows rxsafe itself wrote when a checked prescription was committed.
+    prescription_id: str = ""
 
 
 class LegalRepresentative(Frozen):
@@ -187,6 +190,8 @@ class PatientRecord(Frozen):
     vaccinations: tuple[Vaccination, ...] = ()
     visits: tuple[Visit, ...] = ()
     observations: tuple[Observation, ...] = ()
+    # As recorded (a pregnancy test, the prescriber's statement); ICD-10 O codes / Z33 also count (core.facts).
+    pregnancy_status: PregnancyStatus = PregnancyStatus.UNKNOWN
 
 
 # --- the prescription --------------------------------------------------------------------------------------
@@ -200,6 +205,23 @@ class PrescriptionLine(Frozen):
     days: int | None = None
     national_drug_code: str = ""
     registration_number: str = ""
+
+
+class DoseInstruction(Frozen):
+    """A dose instruction read from text (``rxsafe.matching.dose.parse_dose``).
+
+    ``amount`` and ``unit``: one dose (``2``, ``"viên"``); ``doses_per_day``; ``days`` of treatment;
+    ``schedule``: (time of day, amount) pairs when the text lists them; ``stated_daily``: the total per day
+    the prescriber wrote in brackets (XML 130), in ``unit``. Any of them may be None or empty.
+    """
+
+    text: str
+    amount: float | None = None
+    unit: str = ""
+    doses_per_day: int | None = None
+    days: int | None = None
+    schedule: tuple[tuple[str, float], ...] = ()
+    stated_daily: float | None = None
 
 
 class Prescription(Frozen):
@@ -253,6 +275,8 @@ class ActiveMedication(Frozen):
     window_basis: MedicationWindowBasis | None = None
     # One line for the report: "Warfarin 5mg, prescribed 2026-11-01 for 30 days (start + days) — active".
     window_text: str = ""
+    # Its dose text read into numbers, for daily totals across the record and the new lines.
+    dose: DoseInstruction | None = None
 
 
 class PatientContext(Frozen):
@@ -270,6 +294,8 @@ class CheckedLine(Frozen):
     index: int
     line: PrescriptionLine
     resolution: Resolution
+    # The line's dose text read into numbers (None when it gives none), for the dose checks.
+    dose: DoseInstruction | None = None
 
 
 # --- the report --------------------------------------------------------------------------------------------
@@ -334,6 +360,53 @@ class Notice(Frozen):
     message: LocalizedText = LocalizedText()
 
 
+class FactUsed(Frozen):
+    """One patient fact the checks used, with where it came from and how old it was on the check date."""
+
+    name: str
+    value: str
+    unit: str = ""
+    observed: date | None = None
+    age_days: int | None = None
+    basis: str = ""
+    # The record entry (observation, condition) the fact came from, when there is one.
+    entry_id: str = ""
+
+
+class PatientFacts(Frozen):
+    """The patient facts derived once per check (core.facts): age, pregnancy, weight, kidney function, diagnoses.
+
+    None means unknown; ``used`` lists every fact with its basis and age, for the report.
+    """
+
+    as_of: date
+    age_years: float | None = None
+    sex: Sex = Sex.UNSPECIFIED
+    pregnancy: PregnancyStatus = PregnancyStatus.UNKNOWN
+    weight_kg: float | None = None
+    creatinine_mg_dl: float | None = None
+    egfr: float | None = None
+    crcl: float | None = None
+    # Active ICD-10 codes, with their dot, upper case.
+    diagnoses: tuple[str, ...] = ()
+    used: tuple[FactUsed, ...] = ()
+
+
+class CheckGap(Frozen):
+    """A check that could not run for a line, and why (``no creatinine on record``)."""
+
+    check: str
+    reason: LocalizedText
+
+
+class LineCoverage(Frozen):
+    """Which patient-level checks ran for one line and which could not (stated, never implied)."""
+
+    index: int
+    checks_run: tuple[str, ...] = ()
+    checks_not_run: tuple[CheckGap, ...] = ()
+
+
 class ConflictReport(Frozen):
     check_id: str = ""
     verdict: Verdict
@@ -349,6 +422,22 @@ class ConflictReport(Frozen):
     summary: LocalizedText = LocalizedText()
     policy: str = ""
     prescription_id: str = ""
+    recheck: RecheckInfo | None = None
+    facts: PatientFacts | None = None
+    coverage: tuple[LineCoverage, ...] = ()
+
+
+class RecheckInfo(Frozen):
+    """What a re-check of a committed prescription found new, against the check it was committed on."""
+
+    prescription_id: str
+    original_check_id: str
+    original_knowledge_version: str
+    original_as_of: date
+    new_conflict_ids: tuple[str, ...] = ()
+    changed_conflict_ids: tuple[str, ...] = ()
+    resolved_conflict_ids: tuple[str, ...] = ()
+    summary: LocalizedText = LocalizedText()
 
 
 class CommitResult(Frozen):

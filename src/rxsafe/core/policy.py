@@ -12,6 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from rxsafe.core.enums import ConflictKind, Severity
 
 
+def _default_interrupts() -> dict[ConflictKind, Severity]:
+    return {kind: Severity.CONTRAINDICATED for kind in ConflictKind if kind is not ConflictKind.OMISSION}
+
+
 class Policy(BaseModel):
     """A named, versioned facility policy.
 
@@ -25,8 +29,11 @@ class Policy(BaseModel):
     version: int = 1
     # The lowest severity that interrupts, per conflict kind.
     interrupt_at: dict[ConflictKind, Severity] = Field(
-        default_factory=lambda: dict.fromkeys(ConflictKind, Severity.CONTRAINDICATED)
+        # Every kind interrupts at contraindicated only; an omission (START) never interrupts.
+        default_factory=_default_interrupts
     )
+    # START omissions (a drug indicated and absent) are information for a medication review: off by default.
+    start_omissions: bool = False
     # Days after a recorded medication's end during which it still counts (long half-lives, late refills).
     lookback_days: int = 60
     # ATC groups whose members are routinely given together (fluids and electrolytes, vitamins, mineral

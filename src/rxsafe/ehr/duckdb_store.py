@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 from pydantic import BaseModel
 
-from rxsafe.core.enums import AllergyStatus, OverrideReason, Sex
+from rxsafe.core.enums import AllergyStatus, OverrideReason, PregnancyStatus, Sex
 from rxsafe.core.errors import (
     CheckNotFound,
     CommitRefused,
@@ -97,7 +97,7 @@ DEFAULT_IMPORT_SOURCE = "import"
 # sorted by row id in Python: an ORDER BY adds a sort operator costing ~0.3 ms per lookup for a dozen rows.
 _SELECT_PATIENT = """
     SELECT name, birth_date, sex, allergy_status, weight_kg, record_version,
-           insurance_card, address, legal_rep_json, blood_group, height_cm
+           insurance_card, address, legal_rep_json, blood_group, height_cm, pregnancy_status
     FROM patients WHERE patient_id = ?
 """
 # Column lists are import_writer's constants, shared with the importer so both read and write the same layout.
@@ -289,8 +289,8 @@ class DuckDBRecordStore:
                     """
                     INSERT INTO patients (patient_id, name, birth_date, sex, allergy_status, weight_kg,
                                           insurance_card, address, legal_rep_json, blood_group, height_cm,
-                                          record_version, source)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                          pregnancy_status, record_version, source)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     [*_patient_values(record), version, source],
                 )
@@ -300,6 +300,8 @@ class DuckDBRecordStore:
                     changes.append("demographics changed")
                 if old.allergy_status != record.allergy_status:
                     changes.append(f"allergy status {old.allergy_status.value} → {record.allergy_status.value}")
+                if old.pregnancy_status != record.pregnancy_status:
+                    changes.append("pregnancy status changed")
             changes += self._replace_allergies(cur, record, old, source)
             changes += self._replace_medications(cur, record, old, source)
             for table, new_rows, old_rows in (
@@ -318,7 +320,7 @@ class DuckDBRecordStore:
                     """
                     UPDATE patients SET name = ?, birth_date = ?, sex = ?, allergy_status = ?, weight_kg = ?,
                                         insurance_card = ?, address = ?, legal_rep_json = ?, blood_group = ?,
-                                        height_cm = ?, record_version = ?, source = ?
+                                        height_cm = ?, pregnancy_status = ?, record_version = ?, source = ?
                     WHERE patient_id = ?
                     """,
                     [*_patient_values(record)[1:], version, source, record.patient_id],
@@ -411,7 +413,7 @@ class DuckDBRecordStore:
         if row is None:
             return None
         name, birth_date, sex, allergy_status, weight_kg, record_version = row[:6]
-        insurance_card, address, legal_rep_json, blood_group, height_cm = row[6:]
+        insurance_card, address, legal_rep_json, blood_group, height_cm, pregnancy_status = row[6:]
         allergies = tuple(
             Allergy(
                 id=_ALLERGY_ID.format(a[0]),
@@ -452,6 +454,7 @@ class DuckDBRecordStore:
             birth_date=birth_date,
             sex=Sex(sex),
             allergy_status=AllergyStatus(allergy_status),
+            pregnancy_status=PregnancyStatus(pregnancy_status),
             allergies=allergies,
             medications=medications,
             weight_kg=weight_kg,
@@ -903,6 +906,7 @@ def _patient_values(record: PatientRecord) -> list[Any]:
         rep.model_dump_json() if rep is not None else None,
         record.blood_group,
         record.height_cm,
+        record.pregnancy_status.value,
     ]
 
 

@@ -295,6 +295,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        4,
+        "pregnancy status as recorded (the pregnancy check also reads ICD-10 O codes and Z33)",
+        ("ALTER TABLE patients ADD COLUMN pregnancy_status VARCHAR NOT NULL DEFAULT 'UNKNOWN'",),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

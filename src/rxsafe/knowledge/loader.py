@@ -15,8 +15,19 @@ from pathlib import Path
 from typing import Any
 
 from rxsafe.core.enums import Severity
-from rxsafe.core.knowledge_port import CrossReactivity, DrugClass, InteractionHit, InteractionRule, SourceRef
+from rxsafe.core.knowledge_port import (
+    AgeRestriction,
+    CrossReactivity,
+    DoseLimit,
+    DrugClass,
+    InteractionHit,
+    InteractionRule,
+    PatientRule,
+    PregnancyCategory,
+    SourceRef,
+)
 from rxsafe.core.models import LocalizedText
+from rxsafe.knowledge.patient_rules import PatientRuleIndex
 
 LIST_SEPARATOR = " | "
 _RULE_COLUMNS = (
@@ -137,6 +148,8 @@ class KnowledgeBase:
         self._classes_of_cache: dict[str, tuple[DrugClass, ...]] = {}
         self._groups_cache: dict[str, tuple[str, ...]] = {}
         self._hits = lru_cache(maxsize=65536)(self._compute_hits)
+        # Patient-level rules (issue 10): dose limits, age restrictions, pregnancy letters, STOPP/START.
+        self.patient = PatientRuleIndex(path, {inn: info.atc_codes for inn, info in self._ingredients.items()})
 
     # --- the Knowledge port -------------------------------------------------------------------------------
 
@@ -194,6 +207,30 @@ class KnowledgeBase:
         """The Vietnamese spelling (from QĐ 5948), or ""."""
         info = self._ingredients.get(inn)
         return info.vi_name if info is not None else ""
+
+    def dose_limits(self, inn: str) -> Sequence[DoseLimit]:
+        """Sourced maximum doses of the ingredient (every age band)."""
+        return self.patient.dose.get(inn, ())
+
+    def pregnancy_categories(self, inn: str) -> Sequence[PregnancyCategory]:
+        """Former FDA letters X/D of the ingredient, from every source."""
+        return self.patient.pregnancy.get(inn, ())
+
+    def age_restrictions(self, inn: str) -> Sequence[AgeRestriction]:
+        """Sourced paediatric age restrictions of the ingredient."""
+        return self.patient.age.get(inn, ())
+
+    def patient_rules(self, inn: str) -> Sequence[PatientRule]:
+        """STOPP rules whose drug is the ingredient."""
+        return self.patient.rules_of(inn)
+
+    def start_rules(self) -> Sequence[PatientRule]:
+        """Every START rule."""
+        return self.patient.start
+
+    def matches_atc(self, inn: str, patterns: Sequence[str]) -> bool:
+        """Whether an ATC code of the ingredient matches a pattern."""
+        return self.patient.matches_atc(inn, patterns)
 
     # --- more than the port -------------------------------------------------------------------------------
 

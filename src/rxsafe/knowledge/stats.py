@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from itertools import product
 from pathlib import Path
 
-from rxsafe.knowledge.tables import SEVERITIES, Rule, read_ingredients, read_members, read_rules
+from rxsafe.knowledge.patient_rules import PatientRuleIndex
+from rxsafe.knowledge.tables import SEVERITIES, Rule, read_ingredients, read_members, read_rules, read_tsv, split_list
 
 # Reported separately: the texts a pharmacist reads first are on the rules that interrupt.
 _SERIOUS = ("contraindicated", "major")
@@ -175,5 +176,61 @@ def format_stats(stats: KnowledgeStats) -> str:
         "  contraindicated rules with Vietnamese text: "
         + _share(stats.contraindicated_with_vi_text, stats.rules_by_severity["contraindicated"]),
         f"  ingredients with a Vietnamese name: {_share(stats.ingredients_with_vi_name, stats.ingredients)}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+# --- coverage of the patient-level checks (issue 10) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckCoverage:
+    """How many ingredients one patient-level check can say something about, of all and of those on VN products."""
+
+    check: str
+    rows: int
+    ingredients: int
+    of_all: int
+    on_products: int
+    of_products: int
+
+
+def patient_coverage(folder: Path) -> list[CheckCoverage]:
+    """Per check: rows in its table(s) and the ingredients a rule reaches (STOPP rules through ATC codes)."""
+    atc_of = {row["inn"]: split_list(row["atc_codes"]) for row in read_tsv(folder / "ingredients.tsv")}
+    index = PatientRuleIndex(folder, atc_of)
+    on_products = {inn for row in read_tsv(folder / "products.tsv") for inn in split_list(row["ingredients"])}
+    on_products &= set(atc_of)
+    by_kind: dict[str, set[str]] = {kind: set() for kind in ("renal", "age", "drug_disease")}
+    for inn in atc_of:
+        for rule in index.rules_of(inn):
+            by_kind[rule.kind].add(inn)
+    reached = {
+        "dose": (sum(len(v) for v in index.dose.values()), set(index.dose)),
+        "renal": (sum(1 for r in index.rules if r.kind == "renal"), by_kind["renal"]),
+        "pregnancy": (sum(len(v) for v in index.pregnancy.values()), set(index.pregnancy)),
+        "age": (
+            sum(len(v) for v in index.age.values()) + sum(1 for r in index.rules if r.kind == "age"),
+            by_kind["age"] | set(index.age),
+        ),
+        "drug–disease": (sum(1 for r in index.rules if r.kind == "drug_disease"), by_kind["drug_disease"]),
+        "omission (START)": (len(index.start), set()),
+    }
+    return [
+        CheckCoverage(check, rows, len(inns), len(atc_of), len(inns & on_products), len(on_products))
+        for check, (rows, inns) in reached.items()
+    ]
+
+
+def format_coverage(coverage: list[CheckCoverage]) -> str:
+    """The coverage table ``rxsafe knowledge stats`` appends."""
+    lines = [
+        "",
+        "patient-level checks: ingredients a sourced rule reaches (a drug outside them is reported 'not covered'):",
+        f"  {'check':<18}{'rows':>7}  {'of all ingredients':<26}{'of ingredients on VN products'}",
+        *(
+            f"  {c.check:<18}{c.rows:>7}  {_share(c.ingredients, c.of_all):<26}{_share(c.on_products, c.of_products)}"
+            for c in coverage
+        ),
     ]
     return "\n".join(lines) + "\n"

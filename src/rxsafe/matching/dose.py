@@ -14,8 +14,8 @@ total is left to the dose check (a later issue), which also knows the strength o
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from rxsafe.core.models import DoseInstruction
 from rxsafe.matching.normalize import fold
 from rxsafe.matching.strength import parse_number
 
@@ -38,24 +38,6 @@ _STATED_DAILY = re.compile(rf"\[\s*{_AMOUNT}\s*{_UNIT}\s*/\s*ngay\s*\]")
 _SCHEDULE = re.compile(rf"\b(?P<time>sang|trua|chieu|toi|dem)\s*:?\s*{_AMOUNT}\s*{_UNIT}")
 # "500mg x 3 lần/ngày", "1 viên x 2 lần/ngày": an amount directly before "x N lần".
 _AMOUNT_TIMES = re.compile(rf"{_AMOUNT}\s*{_UNIT}\s*[x*×]\s*\d+\s*lan\b")
-
-
-@dataclass(frozen=True, slots=True)
-class DoseInstruction:
-    """A dose instruction read from text.
-
-    ``amount`` and ``unit``: one dose (``2``, ``"viên"``); ``doses_per_day``; ``days`` of treatment;
-    ``schedule``: (time of day, amount) pairs when the text lists them; ``stated_daily``: the total per day
-    the prescriber wrote in brackets (XML 130), in ``unit``. Any of them may be None or empty.
-    """
-
-    text: str
-    amount: float | None = None
-    unit: str = ""
-    doses_per_day: int | None = None
-    days: int | None = None
-    schedule: tuple[tuple[str, float], ...] = ()
-    stated_daily: float | None = None
 
 
 def _amount(text: str) -> float | None:

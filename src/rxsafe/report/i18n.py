@@ -171,6 +171,11 @@ _KIND: dict[ConflictKind, tuple[str, str]] = {
     ConflictKind.INTERACTION: ("Tương tác thuốc", "Drug interaction"),
     ConflictKind.DUPLICATE_THERAPY: ("Trùng lặp điều trị", "Duplicate therapy"),
     ConflictKind.DOSE: ("Liều dùng", "Dose"),
+    ConflictKind.RENAL: ("Chức năng thận", "Kidney function"),
+    ConflictKind.PREGNANCY: ("Thai kỳ", "Pregnancy"),
+    ConflictKind.AGE: ("Tuổi", "Age"),
+    ConflictKind.DRUG_DISEASE: ("Thuốc – bệnh", "Drug–disease"),
+    ConflictKind.OMISSION: ("Có thể thiếu thuốc", "Possible omission"),
 }
 
 _NOTICE: dict[NoticeKind, tuple[str, str]] = {
@@ -181,6 +186,7 @@ _NOTICE: dict[NoticeKind, tuple[str, str]] = {
     NoticeKind.UNRESOLVED_MEDICATION: ("Thuốc trong hồ sơ không nhận diện được", "Recorded drug not identified"),
     NoticeKind.NOT_COVERED: ("Ngoài phạm vi cơ sở tri thức", "Not covered by the knowledge base"),
     NoticeKind.MEDICATION_WINDOW_ASSUMED: ("Thời gian dùng thuốc được giả định", "Medication window assumed"),
+    NoticeKind.CHECK_NOT_RUN: ("Chưa kiểm tra được", "Check not run"),
 }
 
 _OVERRIDE: dict[OverrideReason, tuple[str, str]] = {
@@ -195,6 +201,8 @@ _OVERRIDE: dict[OverrideReason, tuple[str, str]] = {
 _ENTRY_KIND: dict[RecordEntryKind, tuple[str, str]] = {
     RecordEntryKind.ALLERGY: ("Dị ứng", "Allergy"),
     RecordEntryKind.MEDICATION: ("Thuốc trong hồ sơ", "Recorded medication"),
+    RecordEntryKind.CONDITION: ("Chẩn đoán", "Diagnosis"),
+    RecordEntryKind.OBSERVATION: ("Kết quả xét nghiệm", "Test result"),
 }
 
 _ALLERGY_STATUS: dict[AllergyStatus, tuple[str, str]] = {

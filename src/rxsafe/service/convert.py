@@ -9,23 +9,26 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
 from typing import Any, TypeVar
 
 from rxsafe.app.requests import CheckRequest
-from rxsafe.core.enums import AllergyStatus, OverrideReason, Sex
+from rxsafe.core.enums import AllergyStatus, OverrideReason, PregnancyStatus, Sex
 from rxsafe.core.errors import InvalidRequest
 from rxsafe.core.models import (
     Allergy,
     CheckedLine,
     CommitResult,
+    Condition,
     Conflict,
     ConflictReport,
     LocalizedText,
     Medication,
     Notice,
+    Observation,
     Override,
+    PatientFacts,
     PatientRecord,
     Prescription,
     PrescriptionLine,
@@ -135,7 +138,43 @@ def _patient_from_pb(msg: pb.Patient) -> PatientRecord:
             for i, m in enumerate(msg.medications)
         ),
         weight_kg=msg.weight_kg or None,
+        conditions=tuple(
+            Condition(
+                id=c.id or f"condition-{i + 1}",
+                code=c.code.strip().upper(),
+                text=c.text,
+                onset_date=_date(c.onset_date, f"patient.conditions[{i}].onset_date"),
+                clinical_status=c.clinical_status,
+            )
+            for i, c in enumerate(msg.conditions)
+        ),
+        observations=tuple(
+            Observation(
+                id=o.id or f"observation-{i + 1}",
+                code=o.code,
+                name=o.name,
+                value_text=o.value_text or (f"{o.value:g}" if o.HasField("value") else ""),
+                value=o.value if o.HasField("value") else None,
+                unit=o.unit,
+                effective=_datetime(o.effective, f"patient.observations[{i}].effective"),
+            )
+            for i, o in enumerate(msg.observations)
+        ),
+        pregnancy_status=_from_pb_enum(
+            msg.pregnancy_status, pb.PregnancyStatus, "PREGNANCY_STATUS", PregnancyStatus, "patient.pregnancy_status"
+        )
+        or PregnancyStatus.UNKNOWN,
     )
+
+
+def _datetime(text: str, field: str) -> datetime | None:
+    """A date-time, or a date (read as its midnight), in ISO form."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidRequest(field, f"not a date or date-time (ISO 8601): {text[:40]!r}") from None
 
 
 def _prescription_from_pb(msg: pb.Prescription) -> Prescription:
@@ -178,7 +217,7 @@ def report_to_pb(report: ConflictReport) -> pb.CheckPrescriptionResponse:
     lines: list[pb.LineResult] = _converted(report.lines, _lines_to_pb)
     conflicts: list[pb.Conflict] = _converted(report.conflicts, lambda cs: [_conflict_to_pb(c) for c in cs])
     notices: list[pb.Notice] = _converted(report.notices, lambda ns: [_notice_to_pb(n) for n in ns])
-    return pb.CheckPrescriptionResponse(
+    response = pb.CheckPrescriptionResponse(
         check_id=report.check_id,
         verdict=_to_pb_enum(report.verdict, pb.Verdict, "VERDICT"),
         knowledge_version=report.knowledge_version,
@@ -194,6 +233,38 @@ def report_to_pb(report: ConflictReport) -> pb.CheckPrescriptionResponse:
         policy=report.policy,
         prescription_id=report.prescription_id,
         recheck=_recheck_to_pb(report.recheck) if report.recheck else None,
+        facts=_facts_to_pb(report.facts) if report.facts is not None else None,
+    )
+    # Coverage per line, set on the response's own copies of the line messages (the cached ones stay untouched).
+    for line_pb, coverage in zip(response.lines, report.coverage, strict=False):
+        line_pb.checks_run.extend(coverage.checks_run)
+        line_pb.checks_not_run.extend(
+            pb.CheckNotRun(check=g.check, reason=_text(g.reason)) for g in coverage.checks_not_run
+        )
+    return response
+
+
+def _facts_to_pb(facts: PatientFacts) -> pb.PatientFacts:
+    return pb.PatientFacts(
+        age_years=facts.age_years,
+        pregnancy=_to_pb_enum(facts.pregnancy, pb.PregnancyStatus, "PREGNANCY_STATUS"),
+        weight_kg=facts.weight_kg,
+        creatinine_mg_dl=facts.creatinine_mg_dl,
+        egfr=facts.egfr,
+        crcl=facts.crcl,
+        diagnoses=list(facts.diagnoses),
+        used=[
+            pb.PatientFact(
+                name=f.name,
+                value=f.value,
+                unit=f.unit,
+                observed=f.observed.isoformat() if f.observed else "",
+                age_days=f.age_days,
+                basis=f.basis,
+                entry_id=f.entry_id,
+            )
+            for f in facts.used
+        ],
     )
 
 

@@ -15,7 +15,18 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from rxsafe.knowledge.build import allergy_groups, atc, betalactam, ddinter, drugbank, qd5948, vn_products
+from rxsafe.knowledge.build import (
+    allergy_groups,
+    atc,
+    betalactam,
+    ddinter,
+    dosing,
+    drugbank,
+    pregnancy,
+    qd5948,
+    stopp,
+    vn_products,
+)
 from rxsafe.knowledge.build.context import BuildContext, Corrections
 from rxsafe.knowledge.build.merge import Tables, merge
 from rxsafe.knowledge.build.names import (
@@ -26,7 +37,7 @@ from rxsafe.knowledge.build.names import (
     read_exceptions,
     read_merges,
 )
-from rxsafe.knowledge.build.rows import AliasRow, Contribution
+from rxsafe.knowledge.build.rows import AliasRow, Contribution, PatientRules
 from rxsafe.knowledge.build.write import write_tables
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
@@ -51,6 +62,13 @@ CONTRIBUTORS: tuple[tuple[str, Contributor], ...] = (
     ("betalactam", betalactam.contribute),
     ("allergy-groups", allergy_groups.contribute),
     ("reviewed-names", _reviewed_names),
+)
+
+# Patient-level rules (issue 10): dose limits, age restrictions, pregnancy letters, STOPP/START.
+PATIENT_CONTRIBUTORS: tuple[tuple[str, Callable[[BuildContext], PatientRules]], ...] = (
+    ("dentrx", dosing.contribute),
+    ("pregnancy", pregnancy.contribute),
+    ("stopp-start", stopp.contribute),
 )
 
 # Source modules written against the plain signature ``contribute(sources_dir, names) -> Contribution``.
@@ -102,10 +120,29 @@ def build(sources_dir: Path, out_dir: Path, corrections: Path = DEFAULT_CORRECTI
             full, total = qd5948.mapping_report(contribution.rules)
             log.append(f"    QĐ 5948: {full} of {total} pairs map fully (ingredient or combination on both sides)")
     tables = merge(contributions)
+    _add_patient_rules(ctx, tables, log)
     manifest = write_tables(tables, out_dir)
     if verbose:
         _report(ctx, contributions, tables, manifest, product_report, log, time.perf_counter() - started)
     return tables
+
+
+def _add_patient_rules(ctx: BuildContext, tables: Tables, log: list[str]) -> None:
+    """The patient-level tables: each row from one source, so nothing to merge; what was left out is logged."""
+    for label, contribute in PATIENT_CONTRIBUTORS:
+        rules = contribute(ctx)
+        tables.dose_limits.extend(rules.dose_limits)
+        tables.age_restrictions.extend(rules.age_restrictions)
+        tables.pregnancy.extend(r for r in rules.pregnancy if r.source.source == pregnancy.SOURCE_FDA)
+        tables.pregnancy_gnuhealth.extend(r for r in rules.pregnancy if r.source.source == pregnancy.SOURCE_GNU)
+        tables.stopp_rules.extend(rules.stopp_rules)
+        log.append(
+            f"  {label}: {len(rules.dose_limits)} dose limits, {len(rules.age_restrictions)} age restrictions, "
+            f"{len(rules.pregnancy)} pregnancy letters, {len(rules.stopp_rules)} STOPP/START iterations"
+        )
+        log.extend(f"    left out ({source}): {what}" for source, what in rules.skipped[:40])
+        if len(rules.skipped) > 40:
+            log.append(f"    … {len(rules.skipped) - 40} more left out")
 
 
 def _report(  # noqa: PLR0917 -- one private call site; the report needs every part of the build

@@ -13,13 +13,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rxsafe.knowledge.build.rows import (
+    AgeRestrictionRow,
     AliasRow,
     AllergenTermRow,
     ClassRow,
     Contribution,
     CrossReactivityRow,
+    DoseLimitRow,
     IngredientRow,
     MemberRow,
+    PatientRuleRow,
+    PregnancyRow,
     ProductRow,
     RuleRow,
     SourceCite,
@@ -52,6 +56,12 @@ class Tables:
     rules: list[RuleRow] = field(default_factory=list)
     cross_reactivity: list[CrossReactivityRow] = field(default_factory=list)
     allergen_terms: list[AllergenTermRow] = field(default_factory=list)
+    # Patient-level rules (issue 10): one source per table row, not merged across sources (build/__main__.py).
+    dose_limits: list[DoseLimitRow] = field(default_factory=list)
+    age_restrictions: list[AgeRestrictionRow] = field(default_factory=list)
+    pregnancy: list[PregnancyRow] = field(default_factory=list)
+    pregnancy_gnuhealth: list[PregnancyRow] = field(default_factory=list)
+    stopp_rules: list[PatientRuleRow] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 

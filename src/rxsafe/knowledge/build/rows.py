@@ -126,3 +126,79 @@ class NameIndex(Protocol):
     def knows(self, inn: str) -> bool:
         """Whether the INN is an ingredient of the vocabulary."""
         ...
+
+
+# --- patient-level rules (issue 10) -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class DoseLimitRow:
+    """A maximum dose (knowledge/dose_limits.tsv). Numbers as text (``4000``), empty when not given."""
+
+    limit_id: str
+    inn: str
+    basis: str
+    limit_mg: str
+    cap_mg: str
+    min_age: str
+    max_age: str
+    population: str
+    context: str
+    source: SourceCite
+
+
+@dataclass(frozen=True, order=True)
+class AgeRestrictionRow:
+    """A paediatric age restriction (knowledge/age_restrictions.tsv)."""
+
+    rule_id: str
+    inn: str
+    below_age: str
+    severity: str
+    text_en: str
+    text_vi: str
+    source: SourceCite
+
+
+@dataclass(frozen=True, order=True)
+class PregnancyRow:
+    """A former FDA pregnancy letter X or D (knowledge/pregnancy.tsv, and pregnancy_gnuhealth.tsv for GPL data)."""
+
+    inn: str
+    category: str
+    needs_review: bool
+    source: SourceCite
+
+
+@dataclass(frozen=True, order=True)
+class PatientRuleRow:
+    """One coded STOPP/START iteration (knowledge/stopp_rules.tsv).
+
+    Code groups are `` | ``-separated, codes in a group ``;``-separated, ``*`` marks a prefix.
+    """
+
+    rule_id: str
+    criterion: str
+    kind: str
+    drug_atc: str
+    min_age: str
+    diagnoses: str
+    with_drugs: str
+    without_drugs: str
+    egfr_below: str
+    daily_dose_above_mg: str
+    severity: str
+    text_en: str
+    source: SourceCite
+
+
+@dataclass
+class PatientRules:
+    """What the patient-level source modules add (kept apart from ``Contribution``: these tables are not merged)."""
+
+    dose_limits: list[DoseLimitRow] = field(default_factory=list)
+    age_restrictions: list[AgeRestrictionRow] = field(default_factory=list)
+    pregnancy: list[PregnancyRow] = field(default_factory=list)
+    stopp_rules: list[PatientRuleRow] = field(default_factory=list)
+    # (source, what was left out and why): printed by the build.
+    skipped: list[tuple[str, str]] = field(default_factory=list)

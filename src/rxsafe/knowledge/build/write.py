@@ -14,12 +14,16 @@ from typing import Any
 
 from rxsafe.knowledge.build.merge import Tables
 from rxsafe.knowledge.build.rows import (
+    AgeRestrictionRow,
     AliasRow,
     AllergenTermRow,
     ClassRow,
     CrossReactivityRow,
+    DoseLimitRow,
     IngredientRow,
     MemberRow,
+    PatientRuleRow,
+    PregnancyRow,
     ProductRow,
     RuleRow,
     SourceCite,
@@ -36,6 +40,12 @@ TABLES: tuple[tuple[str, type[Any], str], ...] = (
     ("interactions.tsv", RuleRow, "rules"),
     ("cross_reactivity.tsv", CrossReactivityRow, "cross_reactivity"),
     ("allergen_terms.tsv", AllergenTermRow, "allergen_terms"),
+    ("dose_limits.tsv", DoseLimitRow, "dose_limits"),
+    ("age_restrictions.tsv", AgeRestrictionRow, "age_restrictions"),
+    ("pregnancy.tsv", PregnancyRow, "pregnancy"),
+    # GPL-3.0-or-later data, kept in its own file (knowledge/SOURCES.md).
+    ("pregnancy_gnuhealth.tsv", PregnancyRow, "pregnancy_gnuhealth"),
+    ("stopp_rules.tsv", PatientRuleRow, "stopp_rules"),
 )
 
 
