@@ -1,7 +1,8 @@
 """The audit trail: who read or changed which patient's data, for what purpose, when, and what happened.
 
 Append-only and hash-chained: each row's hash covers its fields and the previous row's hash, and the head
-(last sequence number and hash) is kept in ``store_meta``, so a changed, removed or truncated row is detected
+(last sequence number and hash) of every transaction is appended to ``audit_heads``, so a changed, removed or
+truncated row is detected
 by ``verify_chain``. Patients are recorded as a keyed pseudonym (HMAC-SHA256 of the personal ID with a secret
 of this installation), so the trail answers "who accessed this record" without itself listing identities.
 """
@@ -20,7 +21,6 @@ from pydantic import BaseModel, ConfigDict
 
 GENESIS = "0" * 64
 _SECRET_KEY = "audit_secret"  # noqa: S105 -- the name of a store_meta row, not a secret
-_HEAD_KEY = "audit_head"
 
 
 class AuditAction(StrEnum):
@@ -104,11 +104,7 @@ class AuditChain:
         if not events:
             return []
         if self._head is None:
-            head = _meta(cur, _HEAD_KEY)
-            if head is None:
-                # Created once, then only updated: an UPDATE costs a third of an upsert in DuckDB.
-                cur.execute("INSERT INTO store_meta (key, value) VALUES (?, ?)", [_HEAD_KEY, f"0:{GENESIS}"])
-            self._head = (int(head.split(":")[0]), head.split(":")[1]) if head else (0, GENESIS)
+            self._head = _head(cur)
         seq, prev_hash = self._head
         rows: list[AuditRow] = []
         for event in events:
@@ -133,7 +129,8 @@ class AuditChain:
             cur.execute(insert, [*astuple(rows[0])])  # executemany costs more than execute for one row
         else:
             cur.executemany(insert, [[*astuple(r)] for r in rows])
-        cur.execute("UPDATE store_meta SET value = ? WHERE key = ?", [f"{seq}:{prev_hash}", _HEAD_KEY])
+        # Appended, never updated: DuckDB slows down steadily when one row is updated on every transaction.
+        cur.execute("INSERT INTO audit_heads (seq, hash) VALUES (?, ?)", [seq, prev_hash])
         self._head = (seq, prev_hash)
         return rows
 
@@ -163,10 +160,10 @@ def verify_chain(cur: duckdb.DuckDBPyConnection) -> ChainReport:
         prev = row.hash
         expected_seq += 1
         count += 1
-    head = _meta(cur, _HEAD_KEY)
-    if (head or f"0:{GENESIS}") != f"{count}:{prev}":
+    head = _head(cur)
+    if head != (count, prev):
         return ChainReport(
-            count, False, f"the trail ends at row {count} but its head records {head}: rows were cut off"
+            count, False, f"the trail ends at row {count} but its head records row {head[0]}: rows were cut off"
         )
     return ChainReport(count, True)
 
@@ -182,6 +179,12 @@ def rows(cur: duckdb.DuckDBPyConnection, patient_ref: str | None = None) -> list
 def _hash(prev_hash: str, fields: tuple[object, ...]) -> str:
     body = "\x1f".join(str(f) for f in (prev_hash, *fields))
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _head(cur: duckdb.DuckDBPyConnection) -> tuple[int, str]:
+    """The last row the trail recorded as written: (sequence number, hash)."""
+    found = cur.execute("SELECT seq, hash FROM audit_heads ORDER BY seq DESC LIMIT 1").fetchone()
+    return (int(found[0]), str(found[1])) if found else (0, GENESIS)
 
 
 def _meta(cur: duckdb.DuckDBPyConnection, key: str) -> str | None:

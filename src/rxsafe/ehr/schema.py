@@ -300,6 +300,19 @@ MIGRATIONS: tuple[Migration, ...] = (
         "pregnancy status as recorded (the pregnancy check also reads ICD-10 O codes and Z33)",
         ("ALTER TABLE patients ADD COLUMN pregnancy_status VARCHAR NOT NULL DEFAULT 'UNKNOWN'",),
     ),
+    Migration(
+        5,
+        "audit trail head as an append-only table (updating one row per transaction slows DuckDB down steadily)",
+        (
+            "CREATE TABLE audit_heads (seq BIGINT NOT NULL, hash VARCHAR NOT NULL)",
+            """
+            INSERT INTO audit_heads
+            SELECT CAST(split_part(value, ':', 1) AS BIGINT), split_part(value, ':', 2)
+            FROM store_meta WHERE key = 'audit_head'
+            """,
+            "DELETE FROM store_meta WHERE key = 'audit_head'",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
