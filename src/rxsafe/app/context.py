@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from rxsafe.core.enums import ResolutionStatus
-from rxsafe.core.models import ActiveMedication, PatientContext, PatientRecord
+from rxsafe.core.models import ActiveMedication, PatientContext, PatientRecord, PrescriptionLine
 from rxsafe.core.policy import Policy
 from rxsafe.core.window import COUNTED_WINDOWS, infer_window
 from rxsafe.matching.dose import parse_dose
@@ -24,7 +24,11 @@ def build_context(record: PatientRecord, as_of: date, resolver: Resolver, policy
         window = infer_window(med, as_of, policy.lookback_days)
         if window.status not in COUNTED_WINDOWS:
             continue
-        resolution = resolver.resolve_text(med.text)
+        # The registration number (XML 130 SO_DANG_KY) identifies the product when the text alone would not.
+        as_written = PrescriptionLine(
+            text=med.text, registration_number=med.registration_number, national_drug_code=med.national_drug_code
+        )
+        resolution = resolver.resolve_line(as_written)
         if resolution.status is not ResolutionStatus.RESOLVED:
             unresolved.append(med)
             continue
