@@ -51,6 +51,7 @@ def test_penicillin_is_the_class(real_resolver: NameResolver) -> None:
     [
         # Vietnamese element words, with "kẽm" (zinc) told apart from "kem" (cream).
         ("Kẽm gluconat 70 mg (Zinc)", ["zinc gluconate"]),
+        ("Lithi carbonat 300mg", ["lithium"]),  # element names drop their -um in Vietnamese
         ("Nhôm hydroxyd + Magnesi hydroxyd", ["aluminium hydroxide", "magnesium hydroxide"]),
         # Salt and hydrate words dropped from the end, one at a time.
         ("Magnesi lactat dihydrat 470mg + Pyridoxin hydroclorid 5mg", ["magnesium lactate", "pyridoxine"]),
@@ -81,3 +82,4 @@ def test_hyphenated_number_is_part_of_the_brand(real_resolver: NameResolver) -> 
     # "Stalevo-5" (levocetirizine) is not "Stalevo" (levodopa + carbidopa + entacapone).
     res = real_resolver.resolve_text("Stalevo-5")
     assert [i.inn for i in res.ingredients] == ["levocetirizine"]
+

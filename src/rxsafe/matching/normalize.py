@@ -44,6 +44,7 @@ _TOKEN_SYNONYMS = {
     "potasium": "kali",  # "potassium" after double letters are simplified
     "calcium": "calci",
     "magnesium": "magnesi",
+    "lithium": "lithi",  # Vietnamese drops the -um of element names: Lithi carbonat
     "hcl": "hidroclorid",
     "hbr": "hidrobromid",
     "axit": "acid",
