@@ -82,4 +82,3 @@ def test_hyphenated_number_is_part_of_the_brand(real_resolver: NameResolver) -> 
     # "Stalevo-5" (levocetirizine) is not "Stalevo" (levodopa + carbidopa + entacapone).
     res = real_resolver.resolve_text("Stalevo-5")
     assert [i.inn for i in res.ingredients] == ["levocetirizine"]
-
