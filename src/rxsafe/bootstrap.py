@@ -28,6 +28,11 @@ def knowledge_dir(path: Path | None = None) -> Path:
     return chosen
 
 
+def load_matching(folder: Path) -> NameResolver:
+    """The name resolver over the vocabulary of one knowledge build."""
+    return NameResolver(load_vocabulary(folder))
+
+
 def build_service(
     *,
     db: Path | None,
@@ -42,7 +47,7 @@ def build_service(
     """
     folder = knowledge_dir(knowledge)
     kb = loaded or load_knowledge(folder)
-    resolver = NameResolver(load_vocabulary(folder))
+    resolver = load_matching(folder)
     store = None
     if db is not None:
         db.parent.mkdir(parents=True, exist_ok=True)

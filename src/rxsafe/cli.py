@@ -150,6 +150,10 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 -- one flat list of c
     diff.add_argument("old", type=Path)
     diff.add_argument("new", type=Path)
     diff.set_defaults(run=_knowledge_diff)
+    reload_ = knowledge_sub.add_parser("reload", help="make a running server load the knowledge and access file again")
+    reload_.add_argument("--server", required=True, help="HOST:PORT of a running rxsafe server (needs the admin role)")
+    _client_options(reload_)
+    reload_.set_defaults(run=_knowledge_reload, purpose=Purpose.ADMINISTRATION.value)
 
     names = sub.add_parser("names", help="name resolution: measure it on the labelled set")
     names_sub = names.add_subparsers(required=True, metavar="ACTION")
@@ -201,7 +205,18 @@ def _serve(args: argparse.Namespace) -> int:
         # Shown once, on the terminal; never in the JSON log.
         print(f"development API key (also in {access_path.with_name('dev.key')}): {dev_key}", flush=True)
     service = build_service(db=db, knowledge=args.knowledge, seed=not args.no_seed, policy=args.policy)
-    asyncio.run(serve(service, args.host, args.port, access=access, tls=tls, metrics_port=args.metrics_port))
+    asyncio.run(
+        serve(
+            service,
+            args.host,
+            args.port,
+            access=access,
+            tls=tls,
+            metrics_port=args.metrics_port,
+            access_path=access_path,
+            knowledge_path=args.knowledge,
+        )
+    )
     return EXIT_OK
 
 
@@ -273,6 +288,10 @@ def _names_eval(args: argparse.Namespace) -> int:
 
     print(evaluate_command(knowledge_dir(args.knowledge), args.labelled, show_wrong=args.show_wrong))
     return EXIT_OK
+
+
+def _knowledge_reload(args: argparse.Namespace) -> int:
+    return asyncio.run(_call(args, "ReloadConfiguration", pb.ReloadConfigurationRequest()))
 
 
 def _keys_create(args: argparse.Namespace) -> int:

@@ -211,3 +211,22 @@ def test_mutual_tls_identifies_the_calling_system(tmp_path: Path) -> None:
         assert error.value.code() == grpc.StatusCode.UNAUTHENTICATED
     finally:
         stop_server(server)
+
+
+def test_an_admin_reloads_knowledge_and_keys_without_a_restart(keyed: tuple[RunningServer, dict[str, str]]) -> None:
+    server, keys = keyed
+    with pytest.raises(grpc.RpcError) as denied:
+        server.stub(key=keys["prescriber"]).ReloadConfiguration(pb.ReloadConfigurationRequest(), timeout=60)
+    assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    access_path = server.db.with_name("access.json")
+    access = AccessFile.load(access_path)
+    new_key = access.create_key((Role.PHARMACIST,), "pharmacy added later")
+    access.save(access_path)
+    with pytest.raises(grpc.RpcError) as unknown:
+        server.stub(key=new_key, purpose="dispensing").CheckPrescription(check_request(), timeout=10)
+    assert unknown.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    admin = server.stub(key=keys["admin"], purpose="administration")
+    answer = admin.ReloadConfiguration(pb.ReloadConfigurationRequest(), timeout=60)
+    assert answer.knowledge_version == answer.previous_knowledge_version  # same build on disk
+    assert answer.api_keys == len(keys) + 1
+    assert server.stub(key=new_key, purpose="dispensing").CheckPrescription(check_request(), timeout=10).check_id

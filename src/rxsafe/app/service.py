@@ -148,7 +148,7 @@ class SafetyService:
         ``identity`` when the record was narrowed (a re-check); an inline patient by its whole content.
         """
         who: Hashable = (record.patient_id, record.record_version, identity) if record.record_version else record
-        key = (who, as_of, lines, self.policy.label)
+        key = (who, as_of, lines, self.policy.label, self.knowledge.version)
         cached = self._results.get(key)
         if cached is not None:
             return cached
@@ -221,6 +221,20 @@ class SafetyService:
             raise CheckNotFound(f"no check {check_id!r}")
         store.record_audit(self._event(actor, AuditAction.READ_CHECK, stored.report.patient_id, check_id, "ok"))
         return stored.report
+
+    def replace_knowledge(self, knowledge: Knowledge, resolver: Resolver, actor: Actor | None = None) -> str:
+        """Swaps in a new knowledge build (and the vocabulary built from it); returns the previous version.
+
+        Checks already running finish on the build they started with; every later check uses the new one, and
+        memoised results never cross builds (the version is part of their key).
+        """
+        previous = self.knowledge.version
+        self.resolver = CachingResolver(resolver)
+        self.knowledge = knowledge
+        if self.store is not None:
+            outcome = f"{previous} -> {knowledge.version}"
+            self.store.record_audit(self._event(actor, AuditAction.RELOAD, "", "knowledge", outcome))
+        return previous
 
     def audit_trail(self, patient_id: str | None) -> tuple[list[AuditRow], ChainReport]:
         """The audit rows (about one patient, or all) and the verification of the whole chain."""

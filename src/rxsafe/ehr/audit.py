@@ -32,6 +32,7 @@ class AuditAction(StrEnum):
     RECHECK = "recheck"
     IMPORT = "import"
     EXPORT = "export"
+    RELOAD = "reload"
 
 
 class AuditEvent(BaseModel):

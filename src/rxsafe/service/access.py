@@ -51,6 +51,7 @@ METHOD_ROLES: dict[str, frozenset[Role]] = {
     _SERVICE + "RecheckPrescription": frozenset({Role.PRESCRIBER, Role.PHARMACIST}),
     _SERVICE + "GetCheck": frozenset({Role.PRESCRIBER, Role.PHARMACIST, Role.REVIEWER}),
     _SERVICE + "GetAuditTrail": frozenset({Role.REVIEWER}),
+    _SERVICE + "ReloadConfiguration": frozenset({Role.ADMIN}),
 }
 OPEN_METHODS = frozenset({"/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Watch"})
 

@@ -13,6 +13,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from rxsafe.app.actor import Actor
 from rxsafe.app.service import SafetyService
 from rxsafe.core.errors import RxsafeError
 from rxsafe.gen import medication_safety_pb2 as pb
@@ -49,6 +50,36 @@ class TlsFiles:
         )
 
 
+@dataclass
+class Reloader:
+    """ReloadConfiguration: the knowledge build and the access file, read again from disk."""
+
+    service: SafetyService
+    interceptor: AccessInterceptor
+    access_path: Path | None
+    knowledge_path: Path | None
+
+    def __call__(self, actor: Actor | None) -> ReloadResult:
+        from rxsafe.bootstrap import knowledge_dir, load_matching  # noqa: PLC0415 -- the composition root, on demand
+        from rxsafe.knowledge.loader import load_knowledge  # noqa: PLC0415
+
+        folder = knowledge_dir(self.knowledge_path)
+        knowledge = load_knowledge(folder)
+        previous = self.service.replace_knowledge(knowledge, load_matching(folder), actor)
+        if self.access_path is not None:
+            self.interceptor.access = AccessFile.load(self.access_path)
+        access = self.interceptor.access
+        return ReloadResult(previous, knowledge.version, len(access.keys), len(access.tls_clients))
+
+
+@dataclass(frozen=True)
+class ReloadResult:
+    previous_knowledge_version: str
+    knowledge_version: str
+    api_keys: int
+    tls_clients: int
+
+
 def build_server(
     service: SafetyService,
     address: str,
@@ -56,10 +87,13 @@ def build_server(
     access: AccessFile,
     tls: TlsFiles | None = None,
     reuse_port: bool = False,
+    access_path: Path | None = None,
+    knowledge_path: Path | None = None,
 ) -> tuple[grpc.aio.Server, int, health.aio.HealthServicer]:
     """A configured, not yet started server bound to ``address`` ("127.0.0.1:0" picks a free port)."""
+    interceptor = AccessInterceptor(access)
     server = grpc.aio.server(
-        interceptors=[AccessInterceptor(access)],
+        interceptors=[interceptor],
         options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
@@ -67,7 +101,8 @@ def build_server(
         ],
         maximum_concurrent_rpcs=MAX_CONCURRENT_RPCS,
     )
-    pb_grpc.add_MedicationSafetyServicer_to_server(MedicationSafetyServicer(service), server)
+    reloader = Reloader(service, interceptor, access_path, knowledge_path)
+    pb_grpc.add_MedicationSafetyServicer_to_server(MedicationSafetyServicer(service, reloader), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
@@ -84,13 +119,21 @@ async def serve(
     tls: TlsFiles | None = None,
     reuse_port: bool = False,
     metrics_port: int | None = None,
+    access_path: Path | None = None,
+    knowledge_path: Path | None = None,
 ) -> None:
     """Serves until SIGTERM or SIGINT, then drains calls in flight (up to ``GRACE_SECONDS``).
 
     With ``metrics_port``, ``/metrics`` (Prometheus text) is served on that port of the same host.
     """
     server, bound, health_servicer = build_server(
-        service, f"{host}:{port}", access=access, tls=tls, reuse_port=reuse_port
+        service,
+        f"{host}:{port}",
+        access=access,
+        tls=tls,
+        reuse_port=reuse_port,
+        access_path=access_path,
+        knowledge_path=knowledge_path,
     )
     await server.start()
     metrics_server = None

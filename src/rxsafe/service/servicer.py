@@ -15,6 +15,7 @@ import grpc
 from rxsafe.app.actor import Actor
 from rxsafe.app.requests import CheckRequest
 from rxsafe.app.service import SafetyService
+from rxsafe.core.errors import Unavailable
 from rxsafe.core.models import ConflictReport
 from rxsafe.gen import medication_safety_pb2 as pb
 from rxsafe.gen import medication_safety_pb2_grpc as pb_grpc
@@ -33,8 +34,9 @@ WORKER_THREADS = 4
 class MedicationSafetyServicer(pb_grpc.MedicationSafetyServicer):
     """Each call runs its synchronous use case in a worker thread: DuckDB and the checks never block the loop."""
 
-    def __init__(self, service: SafetyService) -> None:
+    def __init__(self, service: SafetyService, reload: Callable[[Actor | None], Any] | None = None) -> None:
         self.service = service
+        self._reload = reload
         # The work is GIL-bound Python with short DuckDB waits: a few threads keep the core busy; more only contend.
         self._executor = ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="rxsafe-check")
 
@@ -143,6 +145,22 @@ class MedicationSafetyServicer(pb_grpc.MedicationSafetyServicer):
             rows, chain = await self._run(self.service.audit_trail, request.patient_id or None)
             log.info("audit_trail", extra={"rows": len(rows), "chain_intact": chain.ok})
             return convert.audit_to_pb(rows, chain)
+        raise AssertionError("unreachable: mapped_errors aborts")  # pragma: no cover
+
+    async def ReloadConfiguration(  # noqa: N802 -- method names are fixed by the proto
+        self, request: pb.ReloadConfigurationRequest, context: Context
+    ) -> pb.ReloadConfigurationResponse:
+        async with mapped_errors(context):
+            if self._reload is None:
+                raise Unavailable("this server was built without a reload function")
+            result = await self._run(self._reload, _actor())
+            log.info("reload", extra={"knowledge_version": result.knowledge_version, "api_keys": result.api_keys})
+            return pb.ReloadConfigurationResponse(
+                previous_knowledge_version=result.previous_knowledge_version,
+                knowledge_version=result.knowledge_version,
+                api_keys=result.api_keys,
+                tls_clients=result.tls_clients,
+            )
         raise AssertionError("unreachable: mapped_errors aborts")  # pragma: no cover
 
 
