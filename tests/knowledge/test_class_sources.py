@@ -136,9 +136,10 @@ def test_french_text_kept_with_prefix_when_no_english(ansm_out: Contribution) ->
     assert rule.consequence_en.startswith("[FR] ") and "rhabdomyolyse" in rule.consequence_en
 
 
-def test_conditional_levels_take_the_most_severe_and_cite_each(ansm_out: Contribution) -> None:
+def test_conditional_levels_take_the_general_level_and_cite_each(ansm_out: Contribution) -> None:
+    # CONTRE-INDICATION holds only under its stated condition; the pair in general is "déconseillée" (major).
     rule = _rule(ansm_out, MAOI_A, SYMPATHOMIMETICS)
-    assert rule.severity == "contraindicated"
+    assert rule.severity == "major"
     assert sorted(c.level for c in rule.sources) == ["Association DECONSEILLEE", "CONTRE-INDICATION"]
     assert "CONTRE-INDICATION:" in rule.management_en
 

@@ -9,8 +9,13 @@ Severity mapping (ANSM level → rxsafe), the ANSM level is kept in ``SourceCite
 | Précaution d'emploi | moderate |
 | A prendre en compte / Il convient de prendre en compte | minor |
 
-An entry can carry more than one conditional level (e.g. contraindicated with one form, not recommended with
-another); the rule takes the most severe level and cites every level with its condition in the management text.
+An entry can carry more than one level, each with its condition (``CONTRE-INDICATION: entre l'oxybate de sodium et
+les opiacés`` / ``A prendre en compte: pour tous les médicaments sédatifs entre eux``). The higher levels apply only
+under conditions the checker cannot see in a prescription (a named co-drug, a dose band, an ulcer history), so the
+rule takes the entry's lowest level — the one that holds for the pair in general — and cites every level, each
+with its condition in the management text, so a reader sees when it becomes more serious. Taking the highest made
+every pair of sedatives "contraindicated" (diazepam + chlorphenamine), which is neither what ANSM says nor an
+alert a prescriber can act on; other sources grading the pair higher still win (severity = max across sources).
 
 Text: ANSM's French ``interaction_mechanism`` states the risk (consequence, often with its mechanism) and the
 level's ``info`` the conduct (management). The English of the 2016 WorldVistA translation is used where the
@@ -244,7 +249,8 @@ def _rules(
 def _rule(concepts: tuple[Concept, Concept], pair: _Pair, english: set[tuple[str, str, str]]) -> RuleRow:
     (a_kind, a), (b_kind, b) = concepts
     levels = sorted(pair.levels, key=lambda lv: (-SEVERITY_RANK[severity_of(lv[0])], lv))
-    severity = severity_of(levels[0][0])
+    # Several levels: conditional gradings of one interaction; the lowest is the unconditional one (docstring).
+    severity = severity_of(levels[-1][0])
     reference = sorted(pair.headings)[0]
     sources = tuple(sorted({SourceCite(SOURCE, f"{reference[0]} + {reference[1]}", lv) for lv, _ in levels}))
     risk = " / ".join(r for r in sorted(pair.risks) if r)
