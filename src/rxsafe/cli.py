@@ -19,6 +19,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import grpc
 from google.protobuf import json_format
@@ -378,12 +379,49 @@ async def _check_remote(args: argparse.Namespace, texts: list[str]) -> list[dict
 
 
 def _parse_request(text: str, n: int) -> pb.CheckPrescriptionRequest:
+    """A request in the proto3 JSON mapping, read leniently where that loses nothing.
+
+    Fields this version does not know are ignored (as protobuf itself does on the wire), and enum values may be
+    written with or without their prefix (``"NO_KNOWN_ALLERGIES"`` or ``"ALLERGY_STATUS_NO_KNOWN_ALLERGIES"``).
+    """
     request = pb.CheckPrescriptionRequest()
     try:
-        json_format.Parse(text, request)
-    except json_format.ParseError as error:
+        body = json.loads(text)
+        if isinstance(body, dict):
+            _prefix_enums(body, request.DESCRIPTOR, "")
+        json_format.ParseDict(body, request, ignore_unknown_fields=True)
+    except (json.JSONDecodeError, json_format.ParseError) as error:
         raise InvalidRequest(f"request {n + 1}", f"not a CheckPrescriptionRequest: {error}") from None
     return request
+
+
+def _prefix_enums(body: dict[str, Any], descriptor: Any, path: str) -> None:  # upb or pure-Python Descriptor
+    """Adds the proto prefix to enum values written without it, in place, through nested messages.
+
+    An enum value that is not one of the enum's names is bad input naming its field (rather than being dropped
+    as an unknown field would be).
+    """
+    for field in descriptor.fields:
+        key = field.json_name if field.json_name in body else field.name
+        if key not in body:
+            continue
+        value = body[key]
+        values = value if isinstance(value, list) else [value]
+        where = f"{path}{field.name}"
+        if field.enum_type is not None:
+            names = set(field.enum_type.values_by_name)
+            prefix = field.enum_type.values[0].name.removesuffix("UNSPECIFIED")
+            fixed = [f"{prefix}{v.upper()}" if isinstance(v, str) and v not in names else v for v in values]
+            for v in fixed:
+                if isinstance(v, str) and v not in names:
+                    allowed = ", ".join(n.removeprefix(prefix) for n in names if not n.endswith("UNSPECIFIED"))
+                    raise InvalidRequest(where, f"{v.removeprefix(prefix)!r} is not one of {allowed}")
+            body[key] = fixed if isinstance(value, list) else fixed[0]
+        elif field.message_type is not None:
+            for i, item in enumerate(values):
+                if isinstance(item, dict):
+                    index = f"[{i}]" if isinstance(value, list) else ""
+                    _prefix_enums(item, field.message_type, f"{where}{index}.")
 
 
 # --- commit and get ---------------------------------------------------------------------------------------------

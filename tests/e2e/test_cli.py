@@ -87,3 +87,23 @@ def test_bad_json_is_a_clear_error(tmp_path: Path) -> None:
     done = rxsafe("check", str(request))
     assert done.returncode == 1
     assert json.loads(done.stdout)["error"]["code"] == "INVALID_ARGUMENT"
+
+
+def test_enum_values_without_prefix_and_unknown_fields_are_accepted(tmp_path: Path) -> None:
+    request = tmp_path / "request.json"
+    request.write_text(
+        json.dumps(
+            {
+                "requestId": "from-another-system",
+                "patient": {"allergyStatus": "NO_KNOWN_ALLERGIES"},
+                "prescription": {"lines": [{"text": "Paracetamol 500mg"}]},
+            }
+        )
+    )
+    done = rxsafe("check", str(request))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["allergyStatus"] == "ALLERGY_STATUS_NO_KNOWN_ALLERGIES"
+    request.write_text(json.dumps({"patient": {"allergyStatus": "MAYBE"}, "prescription": {"lines": [{"text": "x"}]}}))
+    refused = rxsafe("check", str(request))
+    assert refused.returncode == 1
+    assert json.loads(refused.stdout)["error"]["field"] == "patient.allergy_status"
