@@ -34,6 +34,7 @@ class FakeKnowledge:
     rules: dict[frozenset[str], list[InteractionHit]] = field(default_factory=dict)
     classes: dict[str, set[str]] = field(default_factory=dict)
     groups: dict[str, list[str]] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
     cross: dict[tuple[str, str], bool] = field(default_factory=dict)
     covered: set[str] = field(default_factory=set)
     # Patient-level rules (issue 10), keyed by INN; ``atc`` gives each ingredient's ATC codes for STOPP matching.
@@ -62,7 +63,7 @@ class FakeKnowledge:
         return frozenset(self.classes.get(class_id, set()))
 
     def class_label(self, class_id: str) -> LocalizedText:
-        return LocalizedText(en=class_id)
+        return LocalizedText(en=self.labels.get(class_id, class_id))
 
     def cross_reactivity(self, allergen: str, drug: str) -> CrossReactivity | None:
         if (allergen, drug) not in self.cross:

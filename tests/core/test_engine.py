@@ -230,3 +230,11 @@ def test_a_combination_rule_needs_every_component(kb: FakeKnowledge) -> None:
     assert check(context(), lines(resolved("valsartan"), resolved("enalapril")), kb, Policy()).conflicts == ()
     both = check(context(), lines(resolved("sacubitril", "valsartan"), resolved("enalapril")), kb, Policy())
     assert {c.severity for c in both.conflicts} == {Severity.CONTRAINDICATED}
+
+
+def test_an_atc_other_group_is_not_duplicate_therapy(kb: FakeKnowledge) -> None:
+    kb.groups["ibuprofen"] = ["atc:C01EB"]
+    kb.groups["trimetazidine"] = ["atc:C01EB"]
+    kb.labels["atc:C01EB"] = "Other cardiac preparations"
+    report = check(context(active=(on("trimetazidine"),)), lines(resolved("ibuprofen")), kb, Policy())
+    assert [c for c in report.conflicts if c.kind is ConflictKind.DUPLICATE_THERAPY] == []

@@ -57,9 +57,21 @@ def _same_ingredient(first: Occurrence, second: Occurrence, policy: Policy) -> C
     return _conflict(first, second, severity, policy, vi=vi, en=en, basis="same ingredient")
 
 
+def _catch_all(group: str, knowledge: Knowledge) -> bool:
+    """Whether the group is an ATC "Other …" catch-all, whose members are not one therapy given twice.
+
+    C01EB "Other cardiac preparations" holds trimetazidine and, for the ductus arteriosus, ibuprofen.
+    """
+    return knowledge.class_label(group).en.strip().lower().startswith("other ")
+
+
 def _same_group(first: Occurrence, second: Occurrence, knowledge: Knowledge, policy: Policy) -> Conflict | None:
     shared = set(knowledge.therapeutic_groups(first.inn)) & set(knowledge.therapeutic_groups(second.inn))
-    shared = {g for g in shared if not any(g.startswith(ex) for ex in policy.duplicate_class_exemptions)}
+    shared = {
+        g
+        for g in shared
+        if not any(g.startswith(ex) for ex in policy.duplicate_class_exemptions) and not _catch_all(g, knowledge)
+    }
     if not shared:
         return None
     group = sorted(shared)[0]
