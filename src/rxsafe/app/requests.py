@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 
 from rxsafe.core.errors import InvalidRequest
 from rxsafe.core.models import PatientRecord, Prescription
-
-PERSONAL_ID = re.compile(r"^\d{12}$")
+from rxsafe.ehr.identifiers import is_personal_id
 
 
 class Limits(BaseModel):
@@ -40,7 +38,7 @@ def validate_check_request(request: CheckRequest, limits: Limits | None = None) 
     limits = limits or Limits()
     if request.patient_id is None and request.patient is None:
         raise InvalidRequest("patient", "give either patientId (stored record) or patient (inline record)")
-    if request.patient_id is not None and not PERSONAL_ID.match(request.patient_id):
+    if request.patient_id is not None and not is_personal_id(request.patient_id):
         raise InvalidRequest("patient_id", "must be the 12-digit personal identification number")
     lines = request.prescription.lines
     if not lines:
@@ -62,7 +60,7 @@ def validate_check_request(request: CheckRequest, limits: Limits | None = None) 
 
 
 def _validate_patient(patient: PatientRecord, limits: Limits) -> None:
-    if patient.patient_id and not PERSONAL_ID.match(patient.patient_id):
+    if patient.patient_id and not is_personal_id(patient.patient_id):
         raise InvalidRequest("patient.patient_id", "must be the 12-digit personal identification number")
     if len(patient.allergies) > limits.max_allergies:
         raise InvalidRequest("patient.allergies", f"at most {limits.max_allergies} allergies")

@@ -12,7 +12,7 @@ from rxsafe.app.actor import Actor, local_actor
 from rxsafe.app.caching import BoundedCache, CachingResolver
 from rxsafe.app.context import build_context
 from rxsafe.app.metrics import Metrics
-from rxsafe.app.requests import PERSONAL_ID, CheckRequest, Limits, validate_check_request
+from rxsafe.app.requests import CheckRequest, Limits, validate_check_request
 from rxsafe.core.engine import check
 from rxsafe.core.enums import AllergyStatus
 from rxsafe.core.errors import (
@@ -38,6 +38,7 @@ from rxsafe.core.models import (
 from rxsafe.core.overrides import verify_overrides
 from rxsafe.core.policy import Policy
 from rxsafe.ehr.audit import AuditAction, AuditEvent, AuditRow, ChainReport
+from rxsafe.ehr.identifiers import is_personal_id, mask_personal_id
 from rxsafe.ehr.store import RecordStore
 from rxsafe.matching.dose import parse_dose
 from rxsafe.matching.port import Resolver
@@ -238,7 +239,7 @@ class SafetyService:
 
     def audit_trail(self, patient_id: str | None) -> tuple[list[AuditRow], ChainReport]:
         """The audit rows (about one patient, or all) and the verification of the whole chain."""
-        if patient_id is not None and not PERSONAL_ID.match(patient_id):
+        if patient_id is not None and not is_personal_id(patient_id):
             raise InvalidRequest("patient_id", "must be the 12-digit personal identification number")
         store = self._store()
         return store.audit_events(patient_id), store.verify_audit()
@@ -266,7 +267,9 @@ class SafetyService:
             raise InvalidRequest("patient", "give either patientId (stored record) or patient (inline record)")
         record = self._store().get_patient(request.patient_id)
         if record is None:
-            raise PatientNotFound(f"no patient with personal ID {_mask(request.patient_id)} in the record store")
+            raise PatientNotFound(
+                f"no patient with personal ID {mask_personal_id(request.patient_id)} in the record store"
+            )
         return record
 
     def _store(self) -> RecordStore:
@@ -281,11 +284,6 @@ def _with_inferred_allergy_status(patient: PatientRecord) -> PatientRecord:
     if patient.allergies and patient.allergy_status is AllergyStatus.NOT_RECORDED:
         return patient.model_copy(update={"allergy_status": AllergyStatus.LISTED})
     return patient
-
-
-def _mask(patient_id: str) -> str:
-    """Personal IDs never appear whole in messages or logs."""
-    return "*" * 8 + patient_id[-4:] if len(patient_id) > 4 else "****"
 
 
 def _what_changed(prescription_id: str, before: ConflictReport, after: ConflictReport) -> RecheckInfo:

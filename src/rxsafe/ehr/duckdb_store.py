@@ -61,6 +61,7 @@ from rxsafe.core.models import (
 from rxsafe.ehr import audit as audit_log
 from rxsafe.ehr import import_writer, serialize
 from rxsafe.ehr.audit import AuditChain, AuditEvent, AuditRow, ChainReport
+from rxsafe.ehr.identifiers import is_personal_id
 from rxsafe.ehr.import_writer import (
     ALLERGIES,
     CONDITIONS,
@@ -80,7 +81,6 @@ if TYPE_CHECKING:
     from rxsafe.ehr.store import RecordStore
 
 # The personal identification number: 12 digits, no published check digit (research/vietnam-context.md §3.1).
-_PATIENT_ID = re.compile(r"[0-9]{12}")
 
 # Record entry ids are the row ids, with the table in front so an id in a report is unambiguous.
 _ALLERGY_ID = "allergy-{}"
@@ -888,7 +888,7 @@ class CheckWriter:
 
 
 def _require_patient_id(patient_id: str) -> None:
-    if not _PATIENT_ID.fullmatch(patient_id):
+    if not is_personal_id(patient_id):
         raise InvalidRequest("patient.patient_id", "must be the 12-digit personal identification number")
 
 

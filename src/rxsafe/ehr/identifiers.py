@@ -12,16 +12,16 @@ from datetime import date
 
 from rxsafe.core.enums import Sex
 
-PERSONAL_ID = re.compile(r"^\d{12}$")
+PERSONAL_ID = re.compile(r"^[0-9]{12}$")  # ASCII digits: \d also matches other scripts' digits
 # Legacy 15-character card (2-letter group, benefit level 1-5, 2-digit province, 10-digit BHXH number), the
 # 10-digit BHXH number alone (since 2021), or the 12-digit personal ID (since Decree 188/2025).
-INSURANCE_CARD = re.compile(r"^(?:[A-Z]{2}[1-5]\d{2}\d{10}|\d{10}|\d{12})$")
+INSURANCE_CARD = re.compile(r"^(?:[A-Z]{2}[1-5]\d{2}\d{10}|\d{10}|\d{12})$", re.ASCII)
 # MA_CSKCB: 5 characters, the first two the province code.
 FACILITY_CODE = re.compile(r"^[0-9A-Z]{5}$")
 # MA_CSKCB_THUOC: the supplying facility with its prefix (C., K., M., HC. for remote consultation).
 SUPPLYING_FACILITY = re.compile(r"^(?:C|K|M|HC)\.[0-9A-Z]{5}$")
 # ICD-10 as XML 130 writes it (``J189``) or with its dot (``J18.9``); a letter, two digits, up to two more.
-ICD10 = re.compile(r"^([A-Z])(\d{2})\.?([0-9A-Z]{0,2})$")
+ICD10 = re.compile(r"^([A-Z])(\d{2})\.?([0-9A-Z]{0,2})$", re.ASCII)
 
 # Birth-registration province codes of the personal ID (TT 07/2016/TT-BCA Appendix 1, the 63 provinces before the
 # 2025 merger). Codes of people registered abroad exist too, so an unknown code is only a warning.
@@ -31,6 +31,17 @@ _PROVINCES = (
     "083 084 086 087 089 091 092 093 094 095 096"
 )
 PROVINCE_CODES = frozenset(_PROVINCES.split(" "))
+
+
+def mask_personal_id(patient_id: str) -> str:
+    """The personal ID with all but its last four digits hidden (``********0001``); short IDs are hidden whole.
+
+    Wherever an ID is shown to a person or written to a message, it is shown this way, never whole.
+    """
+    keep = 4
+    if len(patient_id) <= keep:
+        return "*" * len(patient_id)
+    return "*" * (len(patient_id) - keep) + patient_id[-keep:]
 
 
 def is_personal_id(value: str) -> bool:

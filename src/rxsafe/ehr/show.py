@@ -13,6 +13,7 @@ from datetime import date, datetime
 from rxsafe.core.enums import ResolutionStatus
 from rxsafe.core.models import Observation, PatientRecord
 from rxsafe.core.window import COUNTED_WINDOWS, infer_window
+from rxsafe.ehr.identifiers import mask_personal_id
 from rxsafe.matching.port import Resolver
 
 LOINC_WEIGHT = "29463-7"
@@ -70,7 +71,7 @@ def patient_view(
 
     view = PatientView()
     view.header = [
-        f"Patient {_mask(record.patient_id)} (record version {record.record_version}) on {as_of}",
+        f"Patient {mask_personal_id(record.patient_id)} (record version {record.record_version}) on {as_of}",
         f"born {record.birth_date or 'unknown'}, sex {record.sex.value.lower()}, allergy history "
         f"{record.allergy_status.value.lower().replace('_', ' ')}",
     ]
@@ -127,8 +128,3 @@ def _indicators(record: PatientRecord) -> list[str]:
 
 def _when(obs: Observation) -> datetime:
     return obs.effective or datetime.min
-
-
-def _mask(patient_id: str) -> str:
-    """Personal IDs are not printed whole: the operator typed it, the screen and scrollback need not keep it."""
-    return "*" * 8 + patient_id[-4:] if len(patient_id) > 4 else "****"

@@ -11,17 +11,12 @@ from dataclasses import dataclass, field
 from rxsafe.core.enums import ResolutionStatus, Severity
 from rxsafe.core.models import Conflict, ConflictReport, Notice, PatientRecord, RecordEntry
 from rxsafe.core.notices import UNVERIFIED
+from rxsafe.ehr.identifiers import mask_personal_id
 from rxsafe.report import i18n
 from rxsafe.report.i18n import Lang, Picked
 
-MASK_KEEP = 4
-
-
-def mask_id(patient_id: str) -> str:
-    """The personal ID with all but its last four digits hidden (``********0001``); short IDs are hidden whole."""
-    if len(patient_id) <= MASK_KEEP:
-        return "*" * len(patient_id)
-    return "*" * (len(patient_id) - MASK_KEEP) + patient_id[-MASK_KEEP:]
+# One way to hide a personal ID everywhere (messages, screens, reports); kept under its old name here.
+mask_id = mask_personal_id
 
 
 @dataclass(frozen=True)
