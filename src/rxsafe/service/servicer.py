@@ -46,6 +46,24 @@ class MedicationSafetyServicer(pb_grpc.MedicationSafetyServicer):
         context = contextvars.copy_context()
         return await loop.run_in_executor(self._executor, lambda: context.run(fn, *args))
 
+    async def _answer_check(
+        self, check_request: CheckRequest, started: float, source: str
+    ) -> pb.CheckPrescriptionResponse:
+        """Runs one check off the loop and logs it (ids and counts only, never record text)."""
+        report, response = await self._run(self._check_to_pb, check_request, _actor())
+        log.info(
+            "check",
+            extra={
+                "check_id": report.check_id,
+                "verdict": report.verdict.value,
+                "lines": len(report.lines),
+                "conflicts": len(report.conflicts),
+                "source": source,
+                "ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
+        return response
+
     def _check_to_pb(
         self, request: CheckRequest, actor: Actor | None
     ) -> tuple[ConflictReport, pb.CheckPrescriptionResponse]:
@@ -59,31 +77,18 @@ class MedicationSafetyServicer(pb_grpc.MedicationSafetyServicer):
         started = time.perf_counter()
         async with mapped_errors(context):
             await _within_deadline(context)
-            check_request = convert.check_request_from_pb(request)
-            report, response = await self._run(self._check_to_pb, check_request, _actor())
-            log.info(
-                "check",
-                extra={
-                    "check_id": report.check_id,
-                    "verdict": report.verdict.value,
-                    "lines": len(report.lines),
-                    "conflicts": len(report.conflicts),
-                    "ms": round((time.perf_counter() - started) * 1000, 2),
-                },
-            )
-            return response
+            return await self._answer_check(convert.check_request_from_pb(request), started, "request")
         raise AssertionError("unreachable: mapped_errors aborts")  # pragma: no cover
 
     async def CheckEPrescription(  # noqa: N802 -- method names are fixed by the proto
         self, request: pb.CheckEPrescriptionRequest, context: Context
     ) -> pb.CheckPrescriptionResponse:
+        started = time.perf_counter()
         async with mapped_errors(context):
             await _within_deadline(context)
             stored = self.service.store is not None
             check_request = convert.eprescription_request_from_pb(request, stored_patient=stored)
-            report, response = await self._run(self._check_to_pb, check_request, _actor())
-            log.info("check", extra={"check_id": report.check_id, "verdict": report.verdict.value, "source": "e-rx"})
-            return response
+            return await self._answer_check(check_request, started, "e-rx")
         raise AssertionError("unreachable: mapped_errors aborts")  # pragma: no cover
 
     async def CommitPrescription(  # noqa: N802 -- method names are fixed by the proto
