@@ -302,8 +302,24 @@ class DuckDBRecordStore:
                     changes.append(f"allergy status {old.allergy_status.value} → {record.allergy_status.value}")
                 if old.pregnancy_status != record.pregnancy_status:
                     changes.append("pregnancy status changed")
-            changes += self._replace_allergies(cur, record, old, source)
-            changes += self._replace_medications(cur, record, old, source)
+            changes += _replace_entries(
+                cur,
+                table=ALLERGIES,
+                ids=_ALLERGY_ID_RE,
+                patient_id=record.patient_id,
+                new=record.allergies,
+                old=old.allergies if old else (),
+                source=source,
+            )
+            changes += _replace_entries(
+                cur,
+                table=MEDICATIONS,
+                ids=_MEDICATION_ID_RE,
+                patient_id=record.patient_id,
+                new=record.medications,
+                old=old.medications if old else (),
+                source=source,
+            )
             for table, new_rows, old_rows in (
                 (CONDITIONS, record.conditions, old.conditions if old else ()),
                 (VACCINATIONS, record.vaccinations, old.vaccinations if old else ()),
@@ -331,82 +347,6 @@ class DuckDBRecordStore:
         if stored is None:  # cannot happen: written in this very transaction
             raise Unavailable("record store: upsert_patient could not read back the record it wrote")
         return stored
-
-    def _replace_allergies(
-        self, cur: duckdb.DuckDBPyConnection, record: PatientRecord, old: PatientRecord | None, source: str
-    ) -> list[str]:
-        existing = {a.id: a for a in old.allergies} if old is not None else {}
-        added = changed = 0
-        kept: set[str] = set()
-        for allergy in record.allergies:
-            values = ALLERGIES.values(allergy)
-            # A repeated id is a second entry, not the same row twice.
-            current = existing.get(allergy.id) if allergy.id not in kept else None
-            if current is None:
-                cur.execute(
-                    """
-                    INSERT INTO allergies (patient_id, allergen, reaction, severity, recorded_date, allergy_type,
-                                           verification_status, source)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    [record.patient_id, *values, source],
-                )
-                added += 1
-                continue
-            kept.add(allergy.id)
-            if current.model_copy(update={"id": ""}) != allergy.model_copy(update={"id": ""}):
-                cur.execute(
-                    """
-                    UPDATE allergies SET allergen = ?, reaction = ?, severity = ?, recorded_date = ?,
-                                         allergy_type = ?, verification_status = ?, source = ?
-                    WHERE id = ?
-                    """,
-                    [*values, source, _row_id(_ALLERGY_ID_RE, allergy.id)],
-                )
-                changed += 1
-        removed = [_row_id(_ALLERGY_ID_RE, entry_id) for entry_id in existing if entry_id not in kept]
-        for row_id in removed:
-            cur.execute("DELETE FROM allergies WHERE id = ?", [row_id])
-        return _count_changes("allergies", added, len(removed), changed)
-
-    def _replace_medications(
-        self, cur: duckdb.DuckDBPyConnection, record: PatientRecord, old: PatientRecord | None, source: str
-    ) -> list[str]:
-        existing = {m.id: m for m in old.medications} if old is not None else {}
-        added = changed = 0
-        kept: set[str] = set()
-        for med in record.medications:
-            values = MEDICATIONS.values(med)
-            current = existing.get(med.id) if med.id not in kept else None
-            if current is None:
-                cur.execute(
-                    """
-                    INSERT INTO medications (patient_id, text, start_date, days, end_date, dose_text,
-                                             national_drug_code, registration_number, strength, quantity, unit,
-                                             route, prescriber, order_time, follow_up_date, source)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    [record.patient_id, *values, source],
-                )
-                added += 1
-                continue
-            kept.add(med.id)
-            if current.model_copy(update={"id": ""}) != med.model_copy(update={"id": ""}):
-                cur.execute(
-                    """
-                    UPDATE medications SET text = ?, start_date = ?, days = ?, end_date = ?, dose_text = ?,
-                                           national_drug_code = ?, registration_number = ?, strength = ?,
-                                           quantity = ?, unit = ?, route = ?, prescriber = ?, order_time = ?,
-                                           follow_up_date = ?, source = ?
-                    WHERE id = ?
-                    """,
-                    [*values, source, _row_id(_MEDICATION_ID_RE, med.id)],
-                )
-                changed += 1
-        removed = [_row_id(_MEDICATION_ID_RE, entry_id) for entry_id in existing if entry_id not in kept]
-        for row_id in removed:
-            cur.execute("DELETE FROM medications WHERE id = ?", [row_id])
-        return _count_changes("medications", added, len(removed), changed)
 
     def _load_patient(self, cur: duckdb.DuckDBPyConnection, patient_id: str) -> PatientRecord | None:
         row = cur.execute(_SELECT_PATIENT, [patient_id]).fetchone()
@@ -981,6 +921,47 @@ def _load_groups(rows: Sequence[tuple[Any, ...]]) -> _Groups:
                 )
             )
     return _Groups(tuple(conditions), tuple(vaccinations), tuple(visits), tuple(observations))
+
+
+def _replace_entries(
+    cur: duckdb.DuckDBPyConnection,
+    *,
+    table: Table,
+    ids: re.Pattern[str],
+    patient_id: str,
+    new: Sequence[Allergy] | Sequence[Medication],
+    old: Sequence[Allergy] | Sequence[Medication],
+    source: str,
+) -> list[str]:
+    """``upsert_patient`` for allergies and medications, whose entries have ids: a changed entry keeps its row.
+
+    Entries are matched by id; a new entry is inserted, a changed one updated in place, and stored entries the
+    record no longer lists are deleted.
+    """
+    existing = {entry.id: entry for entry in old}
+    insert = (
+        f"INSERT INTO {table.name} (patient_id, {', '.join(table.columns)}, source) "  # noqa: S608 -- constant names
+        f"VALUES ({', '.join('?' for _ in range(len(table.columns) + 2))})"
+    )
+    update = f"UPDATE {table.name} SET {', '.join(f'{c} = ?' for c in table.columns)}, source = ? WHERE id = ?"  # noqa: S608
+    added = changed = 0
+    kept: set[str] = set()
+    for entry in new:
+        values = table.values(entry)
+        # A repeated id is a second entry, not the same row twice.
+        current = existing.get(entry.id) if entry.id not in kept else None
+        if current is None:
+            cur.execute(insert, [patient_id, *values, source])
+            added += 1
+            continue
+        kept.add(entry.id)
+        if current.model_copy(update={"id": ""}) != entry.model_copy(update={"id": ""}):
+            cur.execute(update, [*values, source, _row_id(ids, entry.id)])
+            changed += 1
+    removed = [_row_id(ids, entry_id) for entry_id in existing if entry_id not in kept]
+    for row_id in removed:
+        cur.execute(f"DELETE FROM {table.name} WHERE id = ?", [row_id])  # noqa: S608 -- constant name
+    return _count_changes(table.name, added, len(removed), changed)
 
 
 def _replace_group(
