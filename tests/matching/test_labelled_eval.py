@@ -46,10 +46,14 @@ def test_held_out_inn_with_brand_resolves(report: EvalReport) -> None:
 
 
 def test_held_out_brand_alone_is_rarely_wrong(report: EvalReport) -> None:
-    # Target <= 0.5%; reached 0.77% (22 of 2,873). What is left is brands spelled as an INN ("Artemisinin 250mg" is
-    # artenimol + piperaquine) and brands that products.tsv maps to two ingredient sets (Blooming:
-    # cysteine and cystine). None is a fuzzy match.
-    assert report.held_out_brand_alone_wrong_rate <= 0.0080
+    # Target <= 0.5%; reached 0.52% (15 of 2,873). Every one left is a product whose registered composition
+    # differs from what its name says: brands spelled as an INN ("Artemisinin 250mg" is artenimol +
+    # piperaquine, "Cisteine 100" carbocisteine), one brand registered with two compositions (Mydocalm;
+    # Blooming as cysteine and as cystine), and "vitamin D" labelled where we answer colecalciferol.
+    assert report.held_out_brand_alone_wrong_rate <= 0.0053
+    # Counting "zinc" for a product labelled "zinc citrate" as wrong too: 0.66%.
+    strict = report.total("held_out", BRAND_ALONE_KINDS)
+    assert (strict[Outcome.WRONG] + strict[Outcome.OTHER_SALT]) / sum(strict.values()) <= 0.0067
 
 
 def test_brand_typos_never_resolve_to_another_drug(report: EvalReport) -> None:

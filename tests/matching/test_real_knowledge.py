@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from rxsafe.core.enums import AllergenKind, ResolutionStatus
+from rxsafe.core.enums import AllergenKind, MatchMethod, ResolutionStatus
 from rxsafe.matching.resolver import NameResolver
+from rxsafe.matching.vocabulary import load_vocabulary
+
+from .conftest import REAL_KNOWLEDGE
 
 
 @pytest.mark.parametrize(
@@ -82,3 +85,48 @@ def test_hyphenated_number_is_part_of_the_brand(real_resolver: NameResolver) -> 
     # "Stalevo-5" (levocetirizine) is not "Stalevo" (levodopa + carbidopa + entacapone).
     res = real_resolver.resolve_text("Stalevo-5")
     assert [i.inn for i in res.ingredients] == ["levocetirizine"]
+
+
+def test_a_brand_written_in_a_form_it_is_not_known_in_is_another_product() -> None:
+    # Play "Antalgine gel" (diclofenac + menthol + methyl salicylate) as a product the table does not list:
+    # the Antalgine left is a diclofenac injection, so the gel must not be checked as diclofenac alone.
+    if not (REAL_KNOWLEDGE / "products.tsv").exists():
+        pytest.skip("knowledge tables not built (make knowledge)")
+    resolver = NameResolver(load_vocabulary(REAL_KNOWLEDGE, exclude_products={"vn:VD-16842-12#9961"}))
+    assert resolver.resolve_text("Antalgine gel").status is ResolutionStatus.UNRESOLVED
+    assert resolver.resolve_text("Antalgine gel bôi da").status is ResolutionStatus.UNRESOLVED
+    for known in ("Antalgine 75mg/3ml thuốc tiêm", "Antalgine"):
+        assert [i.inn for i in resolver.resolve_text(known).ingredients] == ["diclofenac"], known
+
+
+@pytest.mark.parametrize("text", ["D", "AS", "CC", "Cp", "Vitamin A & D"])
+def test_short_abbreviations_are_not_guessed(real_resolver: NameResolver, text: str) -> None:
+    # DrugBank lists "D" (aspartic acid), "AS" (artesunate), "CC" (colecalciferol), "CP" (captopril).
+    res = real_resolver.resolve_text(text)
+    assert res.status is not ResolutionStatus.RESOLVED or {i.inn for i in res.ingredients}.isdisjoint(
+        {"aspartic acid", "artesunate", "captopril"}
+    ), res
+
+
+def test_english_salt_clause_is_not_a_drug(real_resolver: NameResolver) -> None:
+    # "(as citrate)" once resolved "as" to artesunate.
+    assert "artesunate" not in str(real_resolver.resolve_text("DBL Fentanyl 100mcg/2ml (as citrate) injection"))
+    res = real_resolver.resolve_text("Fentanyl 100mcg/2ml (as citrate)")
+    assert [i.inn for i in res.ingredients] == ["fentanyl"]
+
+
+def test_a_vietnamese_brand_beats_a_foreign_synonym(real_resolver: NameResolver) -> None:
+    # DrugBank: "Transamin" is a synonym of tranylcypromine; in Vietnam Transamin is tranexamic acid.
+    res = real_resolver.resolve_text("Transamin Injection")
+    assert [i.inn for i in res.ingredients] == ["tranexamic acid"]
+    assert res.method is MatchMethod.BRAND
+
+
+def test_salts_know_their_moiety() -> None:
+    if not (REAL_KNOWLEDGE / "ingredients.tsv").exists():
+        pytest.skip("knowledge tables not built (make knowledge)")
+    vocab = load_vocabulary(REAL_KNOWLEDGE)
+    assert vocab.moiety("zinc citrate") == "zinc"
+    assert vocab.moiety("potassium chloride") == "potassium"
+    assert vocab.moiety("arginine hydrochloride") == "arginine"
+    assert vocab.moiety("amoxicillin") == "amoxicillin"

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from rxsafe.core.models import Strength
+from rxsafe.matching.dosage_form import FormFamily, form_families
 from rxsafe.matching.normalize import fold
 from rxsafe.matching.strength import find_strengths
 
@@ -39,9 +40,9 @@ _TAIL = re.compile(
 )
 _SEGMENT_END = re.compile(r"[+;]")
 _BRACKET = re.compile(r"[(\[]([^)\]]*)(?:[)\]]|$)")
-# "dưới dạng Amlodipin besilat" names the salt of the ingredient already named; it runs to the
-# next strength, "+", ";" or ",".
-_SALT_CLAUSE = re.compile(r"\b(?:duoi dang|dang muoi|tuong duong(?: voi)?)\b[^+;,\d]*")
+# "dưới dạng Amlodipin besilat" (English: "as citrate") names the salt of the ingredient already named;
+# it runs to the next strength, "+", ";" or ",".
+_SALT_CLAUSE = re.compile(r"\b(?:duoi dang|dang muoi|tuong duong(?: voi)?|as)\b[^+;,\d]*")
 # "+", ";", " / ", "A/B" between names, and a comma that is not a decimal comma ("A 500mg, B 125mg").
 _SEPARATOR = re.compile(r"[+;]|\s/\s|(?<=[a-z])/(?=[a-z]{3})|,(?!\d)|(?<!\d),|\s(?:va|and)\s")
 # A label before the ingredients: "Mỗi viên chứa:", "Hỗn hợp … tương đương:", "Thành phần:".
@@ -90,11 +91,13 @@ class ParsedLine:
 
     ``strengths`` holds strengths that could not be paired one-to-one with the names (``Augmentin
     875mg/125mg``: one name, two strengths); the resolver pairs them with a product's ingredients.
+    ``forms`` are the routes the line's form words name (``Antalgine gel``: skin), dose text included.
     """
 
     names: tuple[NamePart, ...]
     bracket: tuple[NamePart, ...] = ()
     strengths: tuple[Strength, ...] = ()
+    forms: frozenset[FormFamily] = frozenset()
 
 
 def _blank(text: str, start: int, end: int) -> str:
@@ -192,6 +195,7 @@ def parse_line(text: str) -> ParsedLine:
     >>> [n.name for n in parse_line("Amoxicilin 500mg (Hagimox)").bracket]
     ['Hagimox']
     """
+    forms = form_families(text)
     folded = fold(text)
     tail = _TAIL.search(folded)
     if tail:
@@ -233,4 +237,4 @@ def parse_line(text: str) -> ParsedLine:
         elif not inner_names and inner_left:
             # "Paracetamol (500mg)": a bracket holding only a strength.
             leftover.extend(inner_left)
-    return ParsedLine(names=tuple(names), bracket=tuple(bracket), strengths=tuple(leftover))
+    return ParsedLine(names=tuple(names), bracket=tuple(bracket), strengths=tuple(leftover), forms=forms)

@@ -23,6 +23,7 @@ __all__ = [
     "key_candidates",
     "key_tokens",
     "match_key",
+    "moiety_key",
     "salt_acid_key",
     "salt_only",
 ]
@@ -64,13 +65,14 @@ _TOKEN_SYNONYMS = {
 _SALT_WORDS = frozenset(
     {
         "acetat", "anhidrat", "anhidrous", "axetil", "base", "benzoat", "besilat", "bisulfat", "bitartrat",
-        "bromid", "butirat", "calci", "carbonat", "cipionat", "citrat", "clorid", "decanoat", "diacetat",
-        "diethylamin", "dihidrat", "dihidroclorid", "dimesilat", "dinatri", "dipropionat", "embonat", "enantat",
-        "erbumin", "estolat", "etabonat", "fosfat", "fumarat", "furoat", "gluconat", "hemifumarat",
-        "hemihidrat", "hiclat", "hidrat", "hidrobromid", "hidroclorid", "hidrogen", "kali", "khan", "lactat",
-        "lysinat", "magnesi", "malat", "maleat", "meglumin", "mesilat", "monohidrat", "mononitrat", "natri",
-        "nitrat", "olamin", "palmitat", "pamoat", "pentahidrat", "pivoxil", "propionat", "proxetil",
-        "sesquihidrat", "stearat", "succinat", "sulfat", "tartrat", "tetrahidrat", "tosilat", "trihidrat",
+        "bromid", "butirat", "calci", "carbonat", "cilexetil", "cipionat", "citrat", "clorid", "decanoat",
+        "diacetat", "diethylamin", "dihidrat", "dihidroclorid", "dimesilat", "dinatri", "dipropionat",
+        "embonat", "enantat", "erbumin", "estolat", "etabonat", "fosfat", "fumarat", "furoat", "gluconat",
+        "hemifumarat", "hemihidrat", "hiclat", "hidrat", "hidrobromid", "hidroclorid", "hidrogen", "kali",
+        "khan", "lactat", "lysinat", "magnesi", "malat", "maleat", "medoxomil", "meglumin", "mesilat",
+        "monohidrat", "mononitrat", "natri", "nitrat", "olamin", "palmitat", "pamoat", "pentahidrat", "pivoxil",
+        "propionat", "proxetil", "sesquihidrat", "stearat", "succinat", "sulfat", "tartrat", "tetrahidrat",
+        "tosilat", "trihidrat",
         "valerat", "xinafoat",
     }
 )  # fmt: skip
@@ -178,6 +180,31 @@ def base_key(text: str) -> str | None:
     """
     kept = base_tokens(text)
     return "".join(kept) if kept else None
+
+
+# Elements whose salts are named "<element> <anion>"; the element is the salt's active moiety.
+_MINERAL_TOKENS = _ELEMENT_TOKENS | {"kem", "sat", "nhom"}
+
+
+def moiety_key(text: str) -> str | None:
+    """The key of the active moiety a salt name names, or None when the name is not a salt of something.
+
+    The base without salt words (``amlodipin besilat`` -> amlodipin), or the element of a mineral salt
+    (``kẽm citrat`` -> kẽm, ``kali clorid`` -> kali). Used to tell "the same drug as another salt" from
+    "another drug" when resolution is judged; never to resolve a name.
+
+    >>> moiety_key("Zinc citrate"), moiety_key("Potassium chloride"), moiety_key("Arginine hydrochloride")
+    ('kem', 'kali', 'arginin')
+    >>> moiety_key("Amoxicillin") is None
+    True
+    """
+    base = base_key(text)
+    if base:
+        return base
+    tokens = key_tokens(text)
+    if len(tokens) >= 2 and tokens[0] in _MINERAL_TOKENS and all(t in SALT_TOKENS for t in tokens[1:]):
+        return tokens[0]
+    return None
 
 
 def key_candidates(text: str) -> list[str]:

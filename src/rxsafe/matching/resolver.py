@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from rxsafe.core.enums import AllergenKind, MatchMethod, ResolutionStatus
 from rxsafe.core.models import PrescriptionLine, Resolution, ResolvedAllergen, ResolvedIngredient, Strength
+from rxsafe.matching.dosage_form import FormFamily, forms_contradict
 from rxsafe.matching.fuzzy import ALLERGY_POLICY, NAME_POLICY, FuzzyPolicy
 from rxsafe.matching.line_parser import NamePart, ParsedLine, clean_name, parse_line
 from rxsafe.matching.normalize import base_tokens, fold, key_candidates, key_tokens, match_key, salt_only
@@ -35,6 +36,7 @@ _METHOD_ORDER = (
     MatchMethod.REGISTRATION_NUMBER,
 )
 _EXACT = 100.0
+_TIER_WEAK = 2  # NameEntry.tier of a name only DrugBank's synonyms give
 
 # Allergy text: leading words that say "allergy to", "the group of", "the drug" (folded).
 _ALLERGY_LEAD = re.compile(
@@ -57,6 +59,8 @@ class _Match:
     score: float = 0.0
     candidates: tuple[str, ...] = ()
     products: tuple[Product, ...] = ()
+    # Only a DrugBank synonym gave this name (see NameEntry.tiers): a Vietnamese brand of that name wins.
+    weak: bool = False
 
     @property
     def via_brand(self) -> bool:
@@ -165,7 +169,7 @@ class NameResolver:
 
     def _group(self, parts: Sequence[NamePart], parsed: ParsedLine) -> tuple[_Match, tuple[ResolvedIngredient, ...]]:
         """Names joined by "+": RESOLVED only if every one resolves."""
-        matches = [self._match_name(p.name) for p in parts]
+        matches = [self._match_name(p.name, parsed.forms) for p in parts]
         status = _RESOLVED
         if any(m.status is _UNRESOLVED for m in matches):
             status = _UNRESOLVED
@@ -215,14 +219,18 @@ class NameResolver:
 
     # --- one name ---------------------------------------------------------------------------------------
 
-    def _match_name(self, name: str) -> _Match:
-        """One drug name: exact ingredient, exact brand, then fuzzy ingredient."""
+    def _match_name(self, name: str, forms: frozenset[FormFamily] = frozenset()) -> _Match:
+        """One drug name: exact ingredient, exact brand (in a form it is known in), then fuzzy ingredient."""
         key = match_key(name)
         if not key:
             return _NO_MATCH
         exact = self._exact_ingredient(name, key)
-        if exact is None:
-            exact = self._exact_brand(name, key)
+        if exact is None or exact.weak:
+            # "Transamin" is a foreign brand of tranylcypromine in DrugBank's synonyms and the Vietnamese
+            # brand of tranexamic acid: the Vietnamese product table is the stronger evidence here.
+            brand = self._exact_brand(name, key, forms)
+            if brand is not None and (exact is None or brand.status is _RESOLVED):
+                return brand
         if exact is not None:
             return exact
         # Brands are never matched fuzzily: Vietnamese brands one letter apart are routinely different
@@ -268,7 +276,7 @@ class NameResolver:
         entry = self._v.names[found[1]]
         inns = entry.best
         if len(inns) > 1:
-            return _Match(_AMBIGUOUS, candidates=inns)
+            return _Match(_AMBIGUOUS, candidates=inns, weak=found[0] >= _TIER_WEAK)
         kind = entry.kinds[inns[0]]
         if kind == "inn":
             as_written = " ".join(fold(name).split())
@@ -277,17 +285,23 @@ class NameResolver:
             method = MatchMethod.VI_SPELLING
         else:
             method = MatchMethod.SYNONYM
-        return _Match(_RESOLVED, inns, method, _EXACT)
+        return _Match(_RESOLVED, inns, method, _EXACT, weak=found[0] >= _TIER_WEAK)
 
-    def _exact_brand(self, name: str, key: str) -> _Match | None:
+    def _exact_brand(self, name: str, key: str, forms: frozenset[FormFamily] = frozenset()) -> _Match | None:
         """The products whose brand, without strengths and form words, is exactly this name.
 
         No prefix or family matching: "Hagimox" does not find "Hagimox Extra", and "Panactol" does not
         find "Panactol Flu" (paracetamol + chlorphenamine). An unknown brand that shares its first word
         with a known one is the commonest way to check the wrong drug (see evaluate.py, brand-alone).
+        A brand written in a form none of its known products has ("Antalgine gel" when only the
+        injection is known) is another product of that name: UNRESOLVED, not the known product.
         """
         products = self._v.brands.get(key, ())
-        return _from_products(products) if products else None
+        if not products:
+            return None
+        if forms_contradict(forms, (p.dosage_form for p in products)):
+            return _NO_MATCH
+        return _from_products(products)
 
     def _name_candidates(self, key: str) -> tuple[str, ...]:
         return self._v.names[key].best

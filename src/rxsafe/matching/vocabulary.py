@@ -18,7 +18,7 @@ from rxsafe.core.enums import AllergenKind
 from rxsafe.core.errors import Unavailable
 from rxsafe.matching.fuzzy import FuzzyIndex
 from rxsafe.matching.line_parser import clean_name
-from rxsafe.matching.normalize import key_tokens, match_key, salt_only
+from rxsafe.matching.normalize import key_tokens, match_key, moiety_key, salt_only
 
 __all__ = [
     "AllergenConcept",
@@ -49,6 +49,11 @@ ALIAS_KIND_RANK: Mapping[str, int] = {
 _FUZZY_KINDS = frozenset({"inn", "vi_spelling", "reviewed_exception", "us_name", "french"})
 _STRONG_KINDS = frozenset({"inn", "vi_spelling", "us_name"})
 _TIER_WEAK = 2
+# DrugBank synonyms this short are abbreviations ("AS" artesunate, "D" aspartic acid, "CC" colecalciferol,
+# "CP" captopril) that collide with English words ("(as citrate)"), letters in brand names ("Vitamin A & D")
+# and other drugs' abbreviations; ISMP lists drug-name abbreviations as error-prone. Not matched at all:
+# such a line is "cannot verify", never a guess.
+_SHORTEST_SYNONYM_KEY = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +133,16 @@ class Vocabulary:
     allergens: Mapping[str, AllergenConcept]
     fuzzy_names: FuzzyIndex = field(default_factory=lambda: FuzzyIndex(()))
     fuzzy_allergens: FuzzyIndex = field(default_factory=lambda: FuzzyIndex(()))
+    # A salt ingredient's parent ingredient when both are in the knowledge ("zinc citrate" -> "zinc").
+    moieties: Mapping[str, str] = field(default_factory=dict)
+
+    def moiety(self, inn: str) -> str:
+        """The ingredient's active moiety: its parent ingredient if it is a salt of one, else itself.
+
+        >>> Vocabulary({}, {}, {}, {}, {}, moieties={"zinc citrate": "zinc"}).moiety("zinc citrate")
+        'zinc'
+        """
+        return self.moieties.get(inn, inn)
 
 
 def brand_key(brand: str) -> str:
@@ -226,6 +241,8 @@ def build_vocabulary(
         key = "".join(tokens)
         if not key or inn not in ingredients:
             return
+        if kind == "drugbank_synonym" and len(key) < _SHORTEST_SYNONYM_KEY:
+            return
         old = names[key].get(inn)
         if old is None or ALIAS_KIND_RANK.get(kind, 99) < ALIAS_KIND_RANK.get(old, 99):
             names[key][inn] = kind
@@ -264,12 +281,25 @@ def build_vocabulary(
             allergens[key] = AllergenConcept(AllergenKind(kind), concept, label)
             allergen_tokens[key] = tokens
 
+    entries = {k: NameEntry(v, tiers[k]) for k, v in names.items()}
     return Vocabulary(
         ingredients=dict(ingredients),
-        names={k: NameEntry(v, tiers[k]) for k, v in names.items()},
+        names=entries,
         brands={k: tuple(v) for k, v in brands.items()},
         registrations=registrations,
         allergens=allergens,
         fuzzy_names=FuzzyIndex(fuzzy.values()),
         fuzzy_allergens=FuzzyIndex(allergen_tokens.values()),
+        moieties=_moieties(ingredients, entries),
     )
+
+
+def _moieties(ingredients: Mapping[str, Ingredient], names: Mapping[str, NameEntry]) -> dict[str, str]:
+    """Salt ingredient -> parent ingredient, where the name without its salt words names exactly one."""
+    out: dict[str, str] = {}
+    for inn in ingredients:
+        key = moiety_key(inn)
+        entry = names.get(key) if key else None
+        if entry is not None and len(entry.best) == 1 and entry.best[0] != inn:
+            out[inn] = entry.best[0]
+    return out
