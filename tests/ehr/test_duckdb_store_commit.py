@@ -311,3 +311,34 @@ def test_an_acknowledged_commit_survives_a_crash(db_path: Path, make_check: Make
         assert found is not None
         assert found.prescription_id == prescription_id
         assert len(reopened.get_patient(PATIENT).medications) == 2  # type: ignore[union-attr]
+
+
+def test_checks_with_one_result_share_its_stored_body_and_read_back_whole(
+    store: DuckDBRecordStore, patient: PatientRecord, make_check: MakeCheck, raw: RawQuery
+) -> None:
+    # The service's memoised result (no id, no time) is the template; each check is it plus its id and time.
+    template = make_check("", PATIENT, patient.record_version).report.model_copy(update={"checked_at": ""})
+    saved = []
+    for n, at in ((1, "2026-01-15T09:30:00+07:00"), (2, "2026-01-15T09:31:00+07:00")):
+        stored = make_check(f"chk-{n}", PATIENT, patient.record_version)
+        report = template.model_copy(update={"check_id": f"chk-{n}", "checked_at": at})
+        stored = stored.model_copy(update={"report": report})
+        store.save_check(stored, template=template)
+        saved.append(stored)
+    bodies = raw(store, "SELECT report_json, checked_at FROM checks ORDER BY check_id")
+    assert bodies[0][0] == bodies[1][0]  # one body, made once
+    assert [b[1] for b in bodies] == ["2026-01-15T09:30:00+07:00", "2026-01-15T09:31:00+07:00"]
+    for stored in saved:
+        got = store.get_check(stored.report.check_id)
+        assert got is not None and got.report == stored.report
+
+
+def test_a_report_that_is_not_its_template_is_stored_whole(
+    store: DuckDBRecordStore, patient: PatientRecord, make_check: MakeCheck
+) -> None:
+    template = make_check("", PATIENT, patient.record_version).report.model_copy(update={"checked_at": ""})
+    stored = make_check("chk-1", PATIENT, patient.record_version)
+    other = stored.model_copy(update={"report": stored.report.model_copy(update={"record_version": 99})})
+    store.save_check(other, template=template)
+    got = store.get_check("chk-1")
+    assert got is not None and got.report == other.report and got.report.record_version == 99

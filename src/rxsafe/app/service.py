@@ -88,7 +88,8 @@ class SafetyService:
         now = self.clock()
         as_of = request.as_of or now.date()
         record = self._patient(request)
-        report = self._evaluate(record, as_of, request.prescription.lines).model_copy(
+        result = self._evaluate(record, as_of, request.prescription.lines)
+        report = result.model_copy(
             update={"check_id": "chk-" + uuid.uuid4().hex, "checked_at": now.isoformat(timespec="seconds")}
         )
         if self.store is not None:
@@ -96,7 +97,7 @@ class SafetyService:
                 report=report, prescription=request.prescription, inline_patient=request.patient is not None
             )
             event = self._event(actor, AuditAction.CHECK, record.patient_id, report.check_id, report.verdict.value)
-            self.store.save_check(stored, audit=event)
+            self.store.save_check(stored, audit=event, template=result)
         self.metrics.record_check(report, (time.perf_counter() - started) * 1000)
         return report
 

@@ -9,6 +9,7 @@ of this installation), so the trail answers "who accessed this record" without i
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -125,15 +126,26 @@ class AuditChain:
             row = AuditRow(*fields, prev_hash=prev_hash, hash=_hash(prev_hash, fields))
             rows.append(row)
             prev_hash = row.hash
-        insert = "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        if len(rows) == 1:
-            cur.execute(insert, [*astuple(rows[0])])  # executemany costs more than execute for one row
-        else:
-            cur.executemany(insert, [[*astuple(r)] for r in rows])
+        insert = multi_row_insert("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", len(rows))
+        cur.execute(insert, [v for r in rows for v in astuple(r)])
         # Appended, never updated: DuckDB slows down steadily when one row is updated on every transaction.
         cur.execute("INSERT INTO audit_heads (seq, hash) VALUES (?, ?)", [seq, prev_hash])
         self._head = (seq, prev_hash)
         return rows
+
+
+@functools.cache
+def multi_row_insert(insert: str, rows: int) -> str:
+    """An ``INSERT … VALUES (?, …)`` statement with its row of values repeated ``rows`` times.
+
+    One statement costs less than many; a clause after the values (``ON CONFLICT …``) is kept once.
+
+    >>> multi_row_insert("INSERT INTO t VALUES (?, ?) ON CONFLICT DO NOTHING", 2)
+    'INSERT INTO t VALUES (?, ?), (?, ?) ON CONFLICT DO NOTHING'
+    """
+    head, _, rest = insert.partition("VALUES")
+    end = rest.index(")") + 1
+    return f"{head}VALUES " + ", ".join([rest[:end].strip()] * rows) + rest[end:]
 
 
 def verify_chain(cur: duckdb.DuckDBPyConnection) -> ChainReport:

@@ -22,11 +22,12 @@ operation and the error class only: DuckDB's own messages can quote key values, 
 
 from __future__ import annotations
 
+import hashlib
 import queue
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -50,6 +51,7 @@ from rxsafe.core.models import (
     Allergy,
     CommitResult,
     Condition,
+    ConflictReport,
     Medication,
     Observation,
     Override,
@@ -60,7 +62,7 @@ from rxsafe.core.models import (
 )
 from rxsafe.ehr import audit as audit_log
 from rxsafe.ehr import import_writer, serialize
-from rxsafe.ehr.audit import AuditChain, AuditEvent, AuditRow, ChainReport
+from rxsafe.ehr.audit import AuditChain, AuditEvent, AuditRow, ChainReport, multi_row_insert
 from rxsafe.ehr.identifiers import is_personal_id
 from rxsafe.ehr.import_writer import (
     ALLERGIES,
@@ -157,6 +159,11 @@ class DuckDBRecordStore:
         self._patients: dict[str, PatientRecord | None] = {}
         self._generation = 0
         self._cache_lock = threading.Lock()
+        self._writer_cursor: duckdb.DuckDBPyConnection | None = None  # the check writer thread's own
+        # Report bodies of memoised results, by id of the result (see ``_report_body``), and the hashes of the
+        # bodies known to be committed (the writer thread's own).
+        self._report_bodies: dict[int, tuple[ConflictReport, ReportBody]] = {}
+        self._bodies: dict[str, ReportBody] = {}
         self._checks = CheckWriter(self._save_checks)
         self._audit = AuditChain()
 
@@ -186,10 +193,16 @@ class DuckDBRecordStore:
                 cur.close()
 
     @contextmanager
-    def _write(self, operation: str) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One write transaction at a time: COMMIT on success, ROLLBACK on any error (then re-raised)."""
+    def _write(
+        self, operation: str, cursor: duckdb.DuckDBPyConnection | None = None
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction at a time: COMMIT on success, ROLLBACK on any error (then re-raised).
+
+        ``cursor`` is a long-lived cursor of the calling thread (the check writer's): opening a cursor costs about
+        as much as writing a check.
+        """
         with self._write_lock, self._guard(operation):
-            cur = self._conn.cursor()
+            cur = cursor or self._conn.cursor()
             try:
                 cur.begin()
                 try:
@@ -206,7 +219,8 @@ class DuckDBRecordStore:
                         self._generation += 1
                         self._patients.clear()
             finally:
-                cur.close()
+                if cursor is None:
+                    cur.close()
 
     # --- patients ---------------------------------------------------------------------------------------------
 
@@ -418,11 +432,16 @@ class DuckDBRecordStore:
 
     # --- checks -----------------------------------------------------------------------------------------------
 
-    def save_check(self, stored: StoredCheck, audit: AuditEvent | None = None) -> None:
+    def save_check(
+        self, stored: StoredCheck, audit: AuditEvent | None = None, template: ConflictReport | None = None
+    ) -> None:
         """Stores a check report (and the prescription it checked) under ``stored.report.check_id``.
 
         Returns once the check (and its audit event) is committed. Checks saved at the same moment by several
         threads share one transaction (group commit): one log flush for many checks, not one each.
+
+        ``template`` is the same report without its check id and time (the service's memoised result): its stored
+        form is made once and kept, and the id and time go in their own columns. Anything else is stored whole.
 
         Saving the same check twice is a no-op (a retried save); a different check under an id already used is a
         programming error (``ValueError``): checks are an audit trail and are never overwritten.
@@ -433,15 +452,40 @@ class DuckDBRecordStore:
         if self._closed:
             raise Unavailable("record store is closed")
         # Serialised here, in the caller's thread, so the writer thread only writes.
+        body = self._report_body(report, template)
         row = (
             report.check_id,
             report.patient_id,
             report.record_version,
-            serialize.dump_report(report),
+            body.reference if body is not None else serialize.dump_report(report),
             serialize.dump_prescription(stored.prescription),
             stored.inline_patient,
+            report.checked_at,
         )
-        self._checks.submit(PendingCheck(row=row, audit=audit))
+        self._checks.submit(PendingCheck(row=row, audit=audit, body=body))
+
+    def _report_body(self, report: ConflictReport, template: ConflictReport | None) -> ReportBody | None:
+        """The template's shared body when the report is the template plus its id and time, else None.
+
+        Made once per template and kept; stored once per content hash (``report_bodies``), so a check whose
+        result was seen before writes a row of a few hundred bytes instead of its ~20 KB report again.
+        """
+        if template is None or template.check_id or template.checked_at:
+            return None
+        if report.model_copy(update={"check_id": "", "checked_at": ""}) != template:
+            return None
+        with self._cache_lock:
+            cached = self._report_bodies.get(id(template))
+        if cached is not None and cached[0] is template:
+            return cached[1]
+        text = serialize.dump_report(template)
+        body = ReportBody(hashlib.sha256(text.encode("ascii")).hexdigest(), text)
+        with self._cache_lock:
+            if len(self._report_bodies) >= _REPORT_BODIES_MAX:
+                self._report_bodies.clear()
+            # The template itself is kept with its body, so its id() cannot be reused while the entry exists.
+            self._report_bodies[id(template)] = (template, body)
+        return body
 
     def _save_checks(self, batch: list[PendingCheck]) -> list[BaseException | None]:
         """Writes a batch of checks in one transaction; returns each one's error (None when stored).
@@ -450,13 +494,21 @@ class DuckDBRecordStore:
         refuses it (a retried save) is it written again one check at a time, each compared with what is stored.
         """
         try:
-            with self._write("save_check") as cur:
-                rows = [[*item.row, _now()] for item in batch]
-                if len(rows) == 1:
-                    cur.execute(_INSERT_CHECK, rows[0])
-                else:
-                    cur.executemany(_INSERT_CHECK, rows)
+            if self._writer_cursor is None:
+                with self._guard("save_check"):
+                    self._writer_cursor = self._conn.cursor()
+            new_bodies = {i.body.body_hash: i.body for i in batch if i.body and i.body.body_hash not in self._bodies}
+            with self._write("save_check", self._writer_cursor) as cur:
+                now = _now()
+                if new_bodies:
+                    cur.execute(
+                        multi_row_insert(_INSERT_BODY, len(new_bodies)),
+                        [v for b in new_bodies.values() for v in (b.body_hash, b.body)],
+                    )
+                # One statement for the whole batch: DuckDB's cost is per statement, not per row.
+                cur.execute(multi_row_insert(_INSERT_CHECK, len(batch)), [v for i in batch for v in (*i.row, now)])
                 self._audit.append(cur, [item.audit for item in batch if item.audit is not None])
+            self._remember_bodies(new_bodies)
         except Unavailable as error:
             if not isinstance(error.__cause__, duckdb.ConstraintException):
                 raise
@@ -467,15 +519,26 @@ class DuckDBRecordStore:
         check_id = item.row[0]
         with self._write("save_check") as cur:
             row = cur.execute(
-                "SELECT report_json, prescription_json, inline_patient FROM checks WHERE check_id = ?", [check_id]
+                "SELECT report_json, prescription_json, inline_patient, checked_at FROM checks WHERE check_id = ?",
+                [check_id],
             ).fetchone()
             if row is not None:
                 same = tuple(row) == item.row[3:]
                 return None if same else ValueError(f"check {check_id} is already stored with other content")
+            if item.body is not None:
+                cur.execute(_INSERT_BODY, [item.body.body_hash, item.body.body])
             cur.execute(_INSERT_CHECK, [*item.row, _now()])
             if item.audit is not None:
                 self._audit.append(cur, [item.audit])
+        if item.body is not None:
+            self._remember_bodies({item.body.body_hash: item.body})
         return None
+
+    def _remember_bodies(self, bodies: Mapping[str, ReportBody]) -> None:
+        """Bodies now committed (writer thread only): later checks refer to them without writing them again."""
+        if len(self._bodies) + len(bodies) > _STORED_BODIES_MAX:
+            self._bodies.clear()  # forgetting costs one ignored insert per body, never a missing one
+        self._bodies.update(bodies)
 
     def get_check(self, check_id: str) -> StoredCheck | None:
         """The stored check, with ``prescription_id`` set on its report once committed."""
@@ -485,17 +548,27 @@ class DuckDBRecordStore:
     def _load_check(self, cur: duckdb.DuckDBPyConnection, check_id: str) -> StoredCheck | None:
         row = cur.execute(
             """
-            SELECT c.report_json, c.prescription_json, c.inline_patient, p.prescription_id
-            FROM checks c LEFT JOIN prescriptions p ON p.check_id = c.check_id
+            SELECT coalesce(b.body, c.report_json), c.prescription_json, c.inline_patient, p.prescription_id,
+                   c.checked_at
+            FROM checks c
+            LEFT JOIN prescriptions p ON p.check_id = c.check_id
+            LEFT JOIN report_bodies b ON c.report_json = concat(?, b.body_hash)
             WHERE c.check_id = ?
             """,
-            [check_id],
+            [_BODY_REF, check_id],
         ).fetchone()
         if row is None:
             return None
-        report_json, prescription_json, inline_patient, prescription_id = row
+        report_json, prescription_json, inline_patient, prescription_id, checked_at = row
+        if report_json.startswith(_BODY_REF):
+            raise Unavailable("record store: a stored check's report body is missing")
         stored = serialize.load_stored_check(
-            report_json, prescription_json, inline_patient=inline_patient, prescription_id=prescription_id or ""
+            report_json,
+            prescription_json,
+            inline_patient=inline_patient,
+            prescription_id=prescription_id or "",
+            check_id=check_id,
+            checked_at=checked_at or "",
         )
         if not prescription_id:
             return stored
@@ -742,6 +815,8 @@ class DuckDBRecordStore:
                 return
             self._closed = True
             with suppress(duckdb.Error):
+                if self._writer_cursor is not None:
+                    self._writer_cursor.close()
                 self._conn.close()
 
     def __enter__(self) -> DuckDBRecordStore:
@@ -754,14 +829,31 @@ class DuckDBRecordStore:
 MEMORY_LIMIT = "128MB"
 _INSERT_CHECK = """
     INSERT INTO checks
-        (check_id, patient_id, record_version, report_json, prescription_json, inline_patient, created_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?)
+        (check_id, patient_id, record_version, report_json, prescription_json, inline_patient, checked_at,
+         created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 """
 
 # Write operations that change no patient's record, so the patient cache survives them.
 _LEAVES_PATIENTS_ALONE = frozenset({"save_check", "audit", "audit_events"})
 _PATIENT_CACHE_MAX = 100_000
 _BATCH_MAX = 64
+_REPORT_BODIES_MAX = 256
+_STORED_BODIES_MAX = 4096
+_BODY_REF = "body:"  # a check row's report_json that refers to report_bodies instead of holding the report
+_INSERT_BODY = "INSERT INTO report_bodies (body_hash, body) VALUES (?, ?) ON CONFLICT DO NOTHING"
+
+
+@dataclass(frozen=True, slots=True)
+class ReportBody:
+    """A stored report body (see ``_report_body``): its content hash, the reference a check row holds, the body."""
+
+    body_hash: str
+    body: str
+
+    @property
+    def reference(self) -> str:
+        return _BODY_REF + self.body_hash
 
 
 @dataclass
@@ -770,6 +862,7 @@ class PendingCheck:
 
     row: tuple[object, ...]
     audit: AuditEvent | None
+    body: ReportBody | None = None  # the shared report body the row refers to, written if not stored yet
     done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
 

@@ -313,6 +313,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             "DELETE FROM store_meta WHERE key = 'audit_head'",
         ),
     ),
+    Migration(
+        6,
+        "report bodies stored once by content hash, a check's time in a column of its own: every check with the"
+        " same result refers to one body (a polypharmacy report is ~20 KB compressed; its id and time are not)",
+        (
+            "ALTER TABLE checks ADD COLUMN checked_at VARCHAR",
+            "CREATE TABLE report_bodies (body_hash VARCHAR PRIMARY KEY, body VARCHAR NOT NULL)",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -44,14 +44,28 @@ def dump_commit_result(result: CommitResult) -> str:
 
 
 def load_stored_check(
-    report_json: str, prescription_json: str, *, inline_patient: bool, prescription_id: str = ""
+    report_json: str,
+    prescription_json: str,
+    *,
+    inline_patient: bool,
+    prescription_id: str = "",
+    check_id: str = "",
+    checked_at: str = "",
 ) -> StoredCheck:
-    """The stored check; ``prescription_id`` (once committed) is set on its report."""
+    """The stored check; ``prescription_id`` (once committed) is set on its report.
+
+    A report body stored without its id and time (one body shared by every check with the same result) takes
+    them from ``check_id`` and ``checked_at``, which the store keeps in columns of their own.
+    """
     try:
         report = ConflictReport.model_validate_json(_report_json(report_json))
         prescription = Prescription.model_validate_json(prescription_json)
     except ValidationError as exc:
         raise Unavailable(f"record store: a stored check cannot be read ({exc.error_count()} errors)") from exc
+    if not report.check_id:
+        if not check_id or not checked_at:
+            raise Unavailable("record store: a stored check has no id or time")
+        report = report.model_copy(update={"check_id": check_id, "checked_at": checked_at})
     if prescription_id:
         report = report.model_copy(update={"prescription_id": prescription_id})
     return StoredCheck(report=report, prescription=prescription, inline_patient=inline_patient)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from rxsafe.core.models import CommitResult, Override, PatientRecord, StoredCheck
+from rxsafe.core.models import CommitResult, ConflictReport, Override, PatientRecord, StoredCheck
 from rxsafe.ehr.audit import AuditEvent, AuditRow, ChainReport
 
 
@@ -31,10 +31,13 @@ class RecordStore(Protocol):
         """How many patients the store holds (the demo seed only fills an empty store)."""
         ...
 
-    def save_check(self, stored: StoredCheck, audit: AuditEvent | None = None) -> None:
+    def save_check(
+        self, stored: StoredCheck, audit: AuditEvent | None = None, template: ConflictReport | None = None
+    ) -> None:
         """Stores a check report (and the prescription it checked) under ``stored.report.check_id``.
 
-        ``audit`` is appended to the audit trail in the same transaction.
+        ``audit`` is appended to the audit trail in the same transaction. ``template``, when given, is the same
+        report without its check id and time; a store may keep one stored form of it for every such check.
         """
         ...
 

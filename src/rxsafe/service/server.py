@@ -8,6 +8,7 @@ import logging
 import signal
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeAlias, cast
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -18,10 +19,11 @@ from rxsafe.app.service import SafetyService
 from rxsafe.core.errors import RxsafeError
 from rxsafe.gen import medication_safety_pb2 as pb
 from rxsafe.gen import medication_safety_pb2_grpc as pb_grpc
+from rxsafe.service import convert
 from rxsafe.service.access import AccessFile, Role
 from rxsafe.service.interceptors import AccessInterceptor
 from rxsafe.service.metrics import serve_metrics
-from rxsafe.service.servicer import MedicationSafetyServicer
+from rxsafe.service.servicer import CHECK_ANSWER_METHODS, MedicationSafetyServicer
 
 log = logging.getLogger("rxsafe.service")
 
@@ -80,6 +82,38 @@ class ReloadResult:
     tls_clients: int
 
 
+Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"  # generic in the stubs only
+
+
+class _HandlerCapture:
+    """Stands in for the server while the generated code registers its handlers, to keep the handler table."""
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, Handler] = {}
+
+    def add_generic_rpc_handlers(self, handlers: object) -> None:
+        pass
+
+    def add_registered_method_handlers(
+        self, service: str, handlers: dict[str, grpc.RpcMethodHandler[Any, Any]]
+    ) -> None:
+        self.handlers = dict(handlers)
+
+
+def _add_servicer(servicer: MedicationSafetyServicer, server: grpc.aio.Server) -> None:
+    """Registers the generated handlers, with a serializer for check answers that also sends pre-encoded ones.
+
+    Check answers are mostly a memoised result's lines and conflicts, encoded once (``convert.report_to_wire``).
+    """
+    capture = _HandlerCapture()
+    pb_grpc.add_MedicationSafetyServicer_to_server(servicer, cast("grpc.aio.Server", capture))
+    handlers = capture.handlers
+    for method in CHECK_ANSWER_METHODS:
+        handlers[method] = handlers[method]._replace(response_serializer=convert.serialize_check_response)  # type: ignore[attr-defined]  # grpc's RpcMethodHandler is a namedtuple; its stub says so nowhere
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, handlers),))
+    server.add_registered_method_handlers(SERVICE_NAME, handlers)
+
+
 def build_server(
     service: SafetyService,
     address: str,
@@ -102,7 +136,7 @@ def build_server(
         maximum_concurrent_rpcs=MAX_CONCURRENT_RPCS,
     )
     reloader = Reloader(service, interceptor, access_path, knowledge_path)
-    pb_grpc.add_MedicationSafetyServicer_to_server(MedicationSafetyServicer(service, reloader), server)
+    _add_servicer(MedicationSafetyServicer(service, reloader), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
