@@ -9,6 +9,7 @@ pre-normalised key lists).
 from __future__ import annotations
 
 import csv
+import functools
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -133,15 +134,17 @@ class Vocabulary:
     allergens: Mapping[str, AllergenConcept]
     fuzzy_names: FuzzyIndex = field(default_factory=lambda: FuzzyIndex(()))
     fuzzy_allergens: FuzzyIndex = field(default_factory=lambda: FuzzyIndex(()))
-    # A salt ingredient's parent ingredient when both are in the knowledge ("zinc citrate" -> "zinc").
-    moieties: Mapping[str, str] = field(default_factory=dict)
+
+    @functools.cached_property
+    def moieties(self) -> Mapping[str, str]:
+        """A salt ingredient's parent ingredient when both are in the knowledge ("zinc citrate" -> "zinc").
+
+        Made on first use (only evaluation asks), so it costs the service's start-up nothing.
+        """
+        return _moieties(self.ingredients, self.names)
 
     def moiety(self, inn: str) -> str:
-        """The ingredient's active moiety: its parent ingredient if it is a salt of one, else itself.
-
-        >>> Vocabulary({}, {}, {}, {}, {}, moieties={"zinc citrate": "zinc"}).moiety("zinc citrate")
-        'zinc'
-        """
+        """The ingredient's active moiety: its parent ingredient if it is a salt of one, else itself."""
         return self.moieties.get(inn, inn)
 
 
@@ -281,16 +284,14 @@ def build_vocabulary(
             allergens[key] = AllergenConcept(AllergenKind(kind), concept, label)
             allergen_tokens[key] = tokens
 
-    entries = {k: NameEntry(v, tiers[k]) for k, v in names.items()}
     return Vocabulary(
         ingredients=dict(ingredients),
-        names=entries,
+        names={k: NameEntry(v, tiers[k]) for k, v in names.items()},
         brands={k: tuple(v) for k, v in brands.items()},
         registrations=registrations,
         allergens=allergens,
         fuzzy_names=FuzzyIndex(fuzzy.values()),
         fuzzy_allergens=FuzzyIndex(allergen_tokens.values()),
-        moieties=_moieties(ingredients, entries),
     )
 
 
