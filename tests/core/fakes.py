@@ -43,10 +43,19 @@ class FakeKnowledge:
     ages: dict[str, list[AgeRestriction]] = field(default_factory=dict)
     stopp: list[PatientRule] = field(default_factory=list)
     atc: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    parents: dict[str, str] = field(default_factory=dict)  # salt -> parent (moieties.tsv)
 
     @property
     def version(self) -> str:
         return "fake-1"
+
+    def same_moiety(self, a: str, b: str) -> bool:
+        return (
+            a == b
+            or self.parents.get(a) == b
+            or self.parents.get(b) == a
+            or (a in self.parents and self.parents.get(a) == self.parents.get(b))
+        )
 
     def interactions(self, a: str, b: str) -> Sequence[InteractionHit]:
         return self.rules.get(frozenset((a, b)), [])

@@ -188,6 +188,14 @@ def test_same_ingredient_in_two_lines_is_major_duplicate(kb: FakeKnowledge) -> N
     assert conflict.severity is Severity.MAJOR
 
 
+def test_a_salt_and_its_parent_in_two_lines_are_one_drug(kb: FakeKnowledge) -> None:
+    kb.parents["olmesartan medoxomil"] = "olmesartan"
+    report = check(context(), lines(resolved("olmesartan medoxomil"), resolved("olmesartan")), kb, Policy())
+    (conflict,) = report.conflicts
+    assert (conflict.kind, conflict.severity) == (ConflictKind.DUPLICATE_THERAPY, Severity.MAJOR)
+    assert "one drug" in conflict.detail.en
+
+
 def test_same_therapeutic_group_is_moderate_duplicate(kb: FakeKnowledge) -> None:
     report = check(context(active=(on("simvastatin"),)), lines(resolved("atorvastatin")), kb, Policy())
     (conflict,) = report.conflicts

@@ -124,3 +124,29 @@ def test_loads_fast() -> None:
     started = time.perf_counter()
     load_knowledge(KNOWLEDGE)
     assert time.perf_counter() - started < 2.0
+
+
+def test_a_salt_no_source_names_takes_its_parents_rules(kb: KnowledgeBase) -> None:
+    # DDInter grades olmesartan; products and WHO ATC name olmesartan medoxomil, which no pair rule names.
+    own = {
+        h.rule.rule_id for h in kb.interactions("olmesartan", "acetylsalicylic acid") if h.rule.a_kind == h.rule.b_kind
+    }
+    hits = kb.interactions("olmesartan medoxomil", "acetylsalicylic acid")
+    assert own and own <= {h.rule.rule_id for h in hits}
+    via = next(h.via for h in hits if h.rule.rule_id in own)
+    assert "olmesartan medoxomil is a salt or ester of olmesartan" in via
+    assert kb.covers("ipratropium bromide")
+
+
+def test_a_salt_with_its_own_rules_keeps_only_them(kb: KnowledgeBase) -> None:
+    # Sources grade potassium chloride itself (hundreds of rules): potassium's few are not added to it.
+    assert not kb.same_moiety("potassium chloride", "potassium")
+    parent_only = {h.rule.rule_id for h in kb.interactions("potassium", "spironolactone")}
+    salt = {h.rule.rule_id for h in kb.interactions("potassium chloride", "spironolactone")}
+    assert salt and not (parent_only - salt and parent_only & salt)
+
+
+def test_a_salt_and_its_parent_are_one_drug(kb: KnowledgeBase) -> None:
+    assert kb.same_moiety("olmesartan medoxomil", "olmesartan")
+    assert kb.interactions("olmesartan medoxomil", "olmesartan") == ()
+    assert not kb.same_moiety("olmesartan", "candesartan")

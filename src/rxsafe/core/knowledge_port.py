@@ -92,6 +92,10 @@ class Knowledge(Protocol):
         """Rules that apply to the ingredient pair (order-free), pair rules and expanded class rules alike."""
         ...
 
+    def same_moiety(self, a: str, b: str) -> bool:
+        """Whether two ingredients are one drug: the same, or a salt and the parent it takes rules from."""
+        ...
+
     def classes_of(self, inn: str) -> Sequence[DrugClass]:
         """Every class the ingredient belongs to (ATC groups, ANSM classes, allergy groups …)."""
         ...

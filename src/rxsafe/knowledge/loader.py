@@ -140,6 +140,8 @@ class KnowledgeBase:
                     for component in concept.split(" + "):
                         self._combinations_of.setdefault(component, set()).add(concept)
 
+        self._parent = _parents(path)
+
         self._cross: dict[tuple[str, str], tuple[bool, str, str]] = {}
         for drug_a, drug_b, cross, basis, source in _rows(path / "cross_reactivity.tsv"):
             self._cross[(drug_a, drug_b)] = (cross == "1", basis, source)
@@ -159,8 +161,17 @@ class KnowledgeBase:
         return self._version
 
     def interactions(self, a: str, b: str) -> Sequence[InteractionHit]:
-        """Rules that apply to the ingredient pair (order-free), highest severity first."""
+        """Rules that apply to the ingredient pair (order-free), highest severity first.
+
+        A salt and its parent (moieties.tsv) are one drug: taken together that is duplicate therapy, not a pair.
+        """
+        if self.same_moiety(a, b):
+            return ()
         return self._hits(*((a, b) if a <= b else (b, a)))
+
+    def same_moiety(self, a: str, b: str) -> bool:
+        """Whether two ingredients are one drug: the same, or a salt and the parent whose rules it takes."""
+        return not self._forms(a).keys().isdisjoint(self._forms(b).keys())
 
     def classes_of(self, inn: str) -> Sequence[DrugClass]:
         """Every class the ingredient is a member of, sorted by class id."""
@@ -248,7 +259,9 @@ class KnowledgeBase:
 
     def covers(self, inn: str) -> bool:
         """Whether any rule reaches the ingredient, as a pair or through a class or combination it is in."""
-        return inn in self._pair_inns or any(side in self._side_rules for side in self._sides(inn))
+        return any(form in self._pair_inns for form in self._forms(inn)) or any(
+            side in self._side_rules for side in self._sides(inn)
+        )
 
     def graph(self) -> Any:
         """The knowledge as a networkx graph, for exploration only (built on each call, never at startup).
@@ -270,20 +283,35 @@ class KnowledgeBase:
 
     # --- internals ----------------------------------------------------------------------------------------
 
+    def _forms(self, inn: str) -> dict[str, str]:
+        """The ingredient, and the parent whose rules it takes (moieties.tsv), each with how ("" for itself)."""
+        forms = {inn: ""}
+        parent = self._parent.get(inn)
+        if parent is not None:
+            forms[parent[0]] = f"{inn} is a salt or ester of {parent[0]} ({parent[1]})"
+        return forms
+
     def _sides(self, inn: str) -> dict[Side, str]:
         """Every rule side the ingredient stands for, each with how (the ``via`` text; "" for itself)."""
-        sides: dict[Side, str] = {("ingredient", inn): ""}
-        for class_id, source in self._memberships.get(inn, {}).items():
-            label = self.class_label(class_id).en or class_id
-            sides[("class", class_id)] = f"{inn} is in {label} [{class_id}] ({source})"
-        for combination in self._combinations_of.get(inn, ()):
-            sides[("combination", combination)] = (
-                f"{inn} is a component of the combination {combination} that the rule names"
-            )
+        sides: dict[Side, str] = {}
+        for form, as_form in reversed(self._forms(inn).items()):  # the ingredient's own sides win
+            sides[("ingredient", form)] = as_form
+            for class_id, source in self._memberships.get(form, {}).items():
+                label = self.class_label(class_id).en or class_id
+                sides[("class", class_id)] = _joined(as_form, f"{form} is in {label} [{class_id}] ({source})")
+            for combination in self._combinations_of.get(form, ()):
+                sides[("combination", combination)] = _joined(
+                    as_form, f"{form} is a component of the combination {combination} that the rule names"
+                )
         return sides
 
     def _compute_hits(self, a: str, b: str) -> tuple[InteractionHit, ...]:
-        found: dict[int, str] = dict.fromkeys(self._pair_rules.get((a, b), ()), "")
+        found: dict[int, str] = {}
+        for form_a, via_a in self._forms(a).items():
+            for form_b, via_b in self._forms(b).items():
+                pair = (form_a, form_b) if form_a <= form_b else (form_b, form_a)
+                for index in self._pair_rules.get(pair, ()):
+                    found.setdefault(index, _joined(via_a, via_b))
         sides_a, sides_b = self._sides(a), self._sides(b)
         for first, second in ((sides_a, sides_b), (sides_b, sides_a)):
             for side, via in first.items():
@@ -294,7 +322,7 @@ class KnowledgeBase:
                     rule_a, rule_b = (cells[1], cells[2]), (cells[3], cells[4])
                     other = rule_b if rule_a == side else rule_a
                     if other in second:
-                        found[index] = "; ".join(v for v in (via, second[other]) if v)
+                        found[index] = _joined(via, second[other])
         hits = [InteractionHit(rule=self._rule(i), via=via) for i, via in found.items()]
         hits.sort(key=lambda h: (-int(h.rule.severity), h.rule.rule_id))
         return tuple(hits)
@@ -322,6 +350,17 @@ class KnowledgeBase:
             )
             self._rule_cache[index] = rule
         return rule
+
+
+def _parents(path: Path) -> dict[str, tuple[str, str]]:
+    """A salt no pair rule names → its parent ingredient and why (moieties.tsv; absent in builds before it)."""
+    if not (path / "moieties.tsv").exists():
+        return {}
+    return {inn: (parent, basis) for inn, parent, basis, _source in _rows(path / "moieties.tsv")}
+
+
+def _joined(*via: str) -> str:
+    return "; ".join(v for v in via if v)
 
 
 def load_knowledge(path: Path | str) -> KnowledgeBase:

@@ -46,6 +46,7 @@ class KnowledgeStats:
     serious_with_vi_text: int
     contraindicated_with_vi_text: int
     class_only: ClassOnlyPairs = field(repr=False)
+    salts_taking_parent_rules: int = 0  # moieties.tsv rows
 
 
 def _side_members(kind: str, concept: str, members: dict[str, set[str]]) -> set[str]:
@@ -137,7 +138,16 @@ def knowledge_stats(folder: Path) -> KnowledgeStats:
         serious_with_vi_text=sum(1 for r in serious if r.has_vi_text),
         contraindicated_with_vi_text=sum(1 for r in contraindicated if r.has_vi_text),
         class_only=class_only_pairs(rules, members),
+        salts_taking_parent_rules=_data_rows(folder / "moieties.tsv"),
     )
+
+
+def _data_rows(path: Path) -> int:
+    """Rows of a table below its header; 0 for a table a build before it did not write."""
+    if not path.exists():
+        return 0
+    with path.open(encoding="utf-8") as fh:
+        return max(0, sum(1 for _ in fh) - 1)
 
 
 def _share(part: int, whole: int) -> str:
@@ -151,6 +161,7 @@ def format_stats(stats: KnowledgeStats) -> str:
         f"knowledge version {stats.version_manifest}",
         f"ingredients: {stats.ingredients}",
         f"rules: {stats.rules} ({stats.rules_needing_review} need review)",
+        f"salts or esters taking their parent's rules (moieties.tsv): {stats.salts_taking_parent_rules}",
         "",
         "rules by severity:",
         *(f"  {s:<16}{stats.rules_by_severity[s]:>9}" for s in SEVERITIES),

@@ -37,24 +37,29 @@ def duplicate_conflicts(
     pairs += [(a, b) for a in new for b in recorded]
     conflicts: dict[str, Conflict] = {}
     for first, second in pairs:
-        conflict = _same_ingredient(first, second, policy) or _same_group(first, second, knowledge, policy)
+        conflict = _same_ingredient(first, second, knowledge, policy) or _same_group(first, second, knowledge, policy)
         if conflict is not None:
             conflicts.setdefault(conflict.id, conflict)
     return list(conflicts.values())
 
 
-def _same_ingredient(first: Occurrence, second: Occurrence, policy: Policy) -> Conflict | None:
-    if first.inn != second.inn:
+def _same_ingredient(first: Occurrence, second: Occurrence, knowledge: Knowledge, policy: Policy) -> Conflict | None:
+    """The same ingredient twice, or a salt and its parent (olmesartan medoxomil and olmesartan): one drug."""
+    if first.inn != second.inn and not knowledge.same_moiety(first.inn, second.inn):
         return None
     both_new = second.is_new
     severity = Severity.MAJOR if both_new else Severity.MINOR
-    if both_new:
+    if both_new and first.inn != second.inn:
+        vi = f"{first.inn} và {second.inn} là một thuốc (dạng muối/ester và hoạt chất gốc): tổng liều cộng dồn."
+        en = f"{first.inn} and {second.inn} are one drug (a salt or ester and its parent): the doses add up."
+    elif both_new:
         vi = f"{first.inn} có trong hai dòng của đơn: tổng liều cộng dồn."
         en = f"{first.inn} appears in two lines of the prescription: the doses add up."
     else:
         vi = f"Bệnh nhân đã đang dùng {second.describe_vi()}: xác nhận đây là kê tiếp, không phải trùng lặp."
         en = f"The patient is already taking {second.describe()}: confirm this continues it rather than duplicates it."
-    return _conflict(first, second, severity, policy, vi=vi, en=en, basis="same ingredient")
+    basis = "same ingredient" if first.inn == second.inn else "a salt or ester and its parent (knowledge moieties)"
+    return _conflict(first, second, severity, policy, vi=vi, en=en, basis=basis)
 
 
 def _catch_all(group: str, knowledge: Knowledge) -> bool:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from rxsafe.knowledge.build import moieties
 from rxsafe.knowledge.build.rows import (
     AgeRestrictionRow,
     AliasRow,
@@ -22,6 +23,7 @@ from rxsafe.knowledge.build.rows import (
     DoseLimitRow,
     IngredientRow,
     MemberRow,
+    MoietyRow,
     PatientRuleRow,
     PregnancyRow,
     ProductRow,
@@ -62,6 +64,7 @@ class Tables:
     pregnancy: list[PregnancyRow] = field(default_factory=list)
     pregnancy_gnuhealth: list[PregnancyRow] = field(default_factory=list)
     stopp_rules: list[PatientRuleRow] = field(default_factory=list)
+    moieties: list[MoietyRow] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
@@ -287,4 +290,5 @@ def merge(contributions: Iterable[Contribution]) -> Tables:
     for member in tables.members:
         if member.class_id not in class_ids:
             problems.append(f"member {member.inn} of undefined class {member.class_id}")
+    tables.moieties = moieties.derive(tables.ingredients, tables.aliases, tables.rules)
     return tables

@@ -93,6 +93,16 @@ class CrossReactivityRow:
 
 
 @dataclass(frozen=True, order=True)
+class MoietyRow:
+    """A salt or ester whose own name no interaction source uses, and the parent ingredient whose rules it takes."""
+
+    inn: str
+    parent: str
+    basis: str
+    source: str
+
+
+@dataclass(frozen=True, order=True)
 class AllergenTermRow:
     term: str
     concept_kind: str

@@ -22,6 +22,7 @@ from rxsafe.knowledge.build.rows import (
     DoseLimitRow,
     IngredientRow,
     MemberRow,
+    MoietyRow,
     PatientRuleRow,
     PregnancyRow,
     ProductRow,
@@ -46,6 +47,7 @@ TABLES: tuple[tuple[str, type[Any], str], ...] = (
     # GPL-3.0-or-later data, kept in its own file (knowledge/SOURCES.md).
     ("pregnancy_gnuhealth.tsv", PregnancyRow, "pregnancy_gnuhealth"),
     ("stopp_rules.tsv", PatientRuleRow, "stopp_rules"),
+    ("moieties.tsv", MoietyRow, "moieties"),
 )
 
 
