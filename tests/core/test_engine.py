@@ -246,3 +246,13 @@ def test_an_atc_other_group_is_not_duplicate_therapy(kb: FakeKnowledge) -> None:
     kb.labels["atc:C01EB"] = "Other cardiac preparations"
     report = check(context(active=(on("trimetazidine"),)), lines(resolved("ibuprofen")), kb, Policy())
     assert [c for c in report.conflicts if c.kind is ConflictKind.DUPLICATE_THERAPY] == []
+
+
+def test_an_allergy_to_a_drug_covers_its_salt(kb: FakeKnowledge) -> None:
+    kb.parents["olmesartan medoxomil"] = "olmesartan"
+    allergy = Allergy(id="allergy-olm", allergen="Olmesartan")
+    ctx = context(status=AllergyStatus.LISTED, allergies=((allergy, ingredient_allergen("olmesartan")),))
+    report = check(ctx, lines(resolved("olmesartan medoxomil")), kb, Policy())
+    (conflict,) = report.conflicts
+    assert (conflict.kind, conflict.severity) == (ConflictKind.ALLERGY, Severity.CONTRAINDICATED)
+    assert "salt or ester" in conflict.evidence[0].via

@@ -150,3 +150,9 @@ def test_a_salt_and_its_parent_are_one_drug(kb: KnowledgeBase) -> None:
     assert kb.same_moiety("olmesartan medoxomil", "olmesartan")
     assert kb.interactions("olmesartan medoxomil", "olmesartan") == ()
     assert not kb.same_moiety("olmesartan", "candesartan")
+
+
+def test_a_salt_is_in_its_parents_classes(kb: KnowledgeBase) -> None:
+    # ANSM lists ipratropium among the atropinic drugs; the bromide is what products are registered as.
+    assert kb.in_class("ipratropium bromide", "ansm:MÉDICAMENTS ATROPINIQUES")
+    assert not kb.in_class("potassium chloride", "ansm:MÉDICAMENTS ATROPINIQUES")

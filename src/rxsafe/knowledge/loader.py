@@ -183,8 +183,8 @@ class KnowledgeBase:
         return cached
 
     def in_class(self, inn: str, class_id: str) -> bool:
-        """Whether the ingredient is a member of the class."""
-        return class_id in self._memberships.get(inn, {})
+        """Whether the ingredient is a member of the class, itself or as a salt of a member (moieties.tsv)."""
+        return any(class_id in self._memberships.get(form, {}) for form in self._forms(inn))
 
     def class_label(self, class_id: str) -> LocalizedText:
         """The class's names; an unknown class reads as its id."""

@@ -48,6 +48,15 @@ def _direct(
         why_en = f"the patient is recorded as allergic to {occurrence.inn}"
         why_vi = f"hồ sơ ghi nhận bệnh nhân dị ứng {occurrence.inn}"
         evidence = Evidence(source=ALLERGY_RECORD_SOURCE, reference=allergy.id)
+    elif allergen.kind is AllergenKind.INGREDIENT and knowledge.same_moiety(allergen.concept, occurrence.inn):
+        # A salt and its parent are one drug: an allergy to olmesartan is an allergy to olmesartan medoxomil.
+        why_en = f"the patient is recorded as allergic to {allergen.concept}, the same drug as {occurrence.inn}"
+        why_vi = f"hồ sơ ghi nhận bệnh nhân dị ứng {allergen.concept}, cùng hoạt chất với {occurrence.inn}"
+        evidence = Evidence(
+            source=ALLERGY_RECORD_SOURCE,
+            reference=allergy.id,
+            via=f"{occurrence.inn} and {allergen.concept} are a salt or ester and its parent (knowledge moieties)",
+        )
     elif allergen.kind is AllergenKind.DRUG_CLASS and knowledge.in_class(occurrence.inn, allergen.concept):
         label = knowledge.class_label(allergen.concept)
         why_en = f"{occurrence.inn} belongs to {label.en or allergen.concept}, to which the patient is allergic"
