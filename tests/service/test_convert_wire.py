@@ -50,3 +50,15 @@ def test_another_result_is_not_answered_from_the_cache(service: SafetyService) -
 def test_a_plain_message_is_serialised_as_usual() -> None:
     message = pb.CheckPrescriptionResponse(check_id="chk-1")
     assert convert.serialize_check_response(message) == message.SerializeToString()
+
+
+def test_an_inline_patient_sent_again_is_one_record_and_a_changed_one_is_not(service: SafetyService) -> None:
+    first = convert.check_request_from_pb(_request("Aspirin 81mg"))
+    again = convert.check_request_from_pb(_request("Paracetamol 500mg"))
+    assert first.patient is not None and first.patient is again.patient  # same bytes, one record
+    changed_pb = _request("Aspirin 81mg")
+    del changed_pb.patient.allergies[:]
+    changed = convert.check_request_from_pb(changed_pb)
+    assert changed.patient is not first.patient and changed.patient != first.patient
+    with_allergy, without = service.check(first), service.check(changed)
+    assert {c.kind for c in with_allergy.conflicts} != {c.kind for c in without.conflicts}

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from rxsafe.app.actor import Actor, local_actor
-from rxsafe.app.caching import BoundedCache, CachingResolver
+from rxsafe.app.caching import BoundedCache, CachingResolver, ContentKey, IdentityMemo
 from rxsafe.app.context import build_context
 from rxsafe.app.metrics import Metrics
 from rxsafe.app.requests import CheckRequest, Limits, validate_check_request
@@ -80,6 +80,10 @@ class SafetyService:
         self.metrics = metrics or Metrics()
         # Whole check results by what determines them (see ``_evaluate``); the knowledge is fixed per process.
         self._results: BoundedCache[Hashable, ConflictReport] = BoundedCache(4096)
+        # An inline patient sent again arrives as the same object (the conversion layer memoises it): its
+        # allergy-status inference and its content key are worked out once.
+        self._inline_record = IdentityMemo(_with_inferred_allergy_status)
+        self._content_key = IdentityMemo(ContentKey)
 
     def check(self, request: CheckRequest, actor: Actor | None = None) -> ConflictReport:
         """Validates, loads the patient, resolves every line, runs the checks and stores the report (audited)."""
@@ -149,7 +153,9 @@ class SafetyService:
         A stored patient is identified by id and record version (the store bumps it on every change), plus
         ``identity`` when the record was narrowed (a re-check); an inline patient by its whole content.
         """
-        who: Hashable = (record.patient_id, record.record_version, identity) if record.record_version else record
+        who: Hashable = (
+            (record.patient_id, record.record_version, identity) if record.record_version else self._content_key(record)
+        )
         key = (who, as_of, lines, self.policy.label, self.knowledge.version)
         cached = self._results.get(key)
         if cached is not None:
@@ -263,7 +269,7 @@ class SafetyService:
 
     def _patient(self, request: CheckRequest) -> PatientRecord:
         if request.patient is not None:
-            return _with_inferred_allergy_status(request.patient)
+            return self._inline_record(request.patient)
         if request.patient_id is None:
             raise InvalidRequest("patient", "give either patientId (stored record) or patient (inline record)")
         record = self._store().get_patient(request.patient_id)

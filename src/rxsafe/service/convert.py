@@ -72,7 +72,7 @@ def check_request_from_pb(msg: pb.CheckPrescriptionRequest) -> CheckRequest:
     """A ``CheckRequest`` from the wire; dates and enums validated, the patient given by id or inline."""
     which = msg.WhichOneof("patient_ref")
     patient_id = msg.patient_id if which == "patient_id" else None
-    patient = _patient_from_pb(msg.patient) if which == "patient" else None
+    patient = _inline_patient(msg.patient) if which == "patient" else None
     return CheckRequest(
         patient_id=patient_id,
         patient=patient,
@@ -101,6 +101,25 @@ def overrides_from_pb(msg: pb.CommitPrescriptionRequest) -> tuple[Override, ...]
             )
         )
     return tuple(result)
+
+
+def _inline_patient(msg: pb.Patient) -> PatientRecord:
+    """``_patient_from_pb``, remembered by the message's bytes.
+
+    A pharmacy system sends the same record with every prescription it checks; equal bytes are the same record,
+    and the record is immutable, so one object serves them all (and the service's memo finds it by identity).
+    """
+    data = msg.SerializeToString()
+    with _converted_lock:
+        hit = _patients_cache.get(data)
+    if hit is not None:
+        return hit
+    patient = _patient_from_pb(msg)
+    with _converted_lock:
+        if len(_patients_cache) >= _PATIENTS_MAX:
+            _patients_cache.clear()
+        _patients_cache[data] = patient
+    return patient
 
 
 def _patient_from_pb(msg: pb.Patient) -> PatientRecord:
@@ -340,6 +359,8 @@ _CONVERTED_MAX = 2048
 _converted_cache: dict[int, tuple[object, list[Any]]] = {}
 _converted_lock = threading.Lock()
 _encoded_cache: dict[tuple[int, ...], tuple[tuple[object, ...], bytes]] = {}
+_PATIENTS_MAX = 256
+_patients_cache: dict[bytes, PatientRecord] = {}
 
 
 def _converted(items: tuple[T, ...], build: Callable[[tuple[T, ...]], list[P]]) -> list[P]:
