@@ -92,7 +92,7 @@ def test_brand_is_never_matched_by_its_first_word(resolver: NameResolver) -> Non
     # "Mixo 10" (omeprazole) is the brand "Mixo" with a strength; "Mixo 20 Plus" (simvastatin) is another brand.
     res = resolver.resolve_text("Mixo")
     assert res.status is RESOLVED and [i.inn for i in res.ingredients] == ["omeprazole"]
-    assert res.product == "Mixo 10"
+    assert res.product == "Mixo"  # the brand, not the strength of the product it was found by
     assert resolver.resolve_text("Mixo Extra").status is UNRESOLVED
 
 

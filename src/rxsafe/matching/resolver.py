@@ -403,10 +403,14 @@ def _ambiguous(keys: Sequence[str], candidates_of: Callable[[str], Sequence[str]
 
 
 def _product_label(products: Sequence[Product]) -> str:
-    """The brand to report: the product's brand, or the shared first word when several products match."""
+    """The brand to report, without the strength or form of whichever product the name matched.
+
+    "Klacid 500mg" matches the brand of the product "Klacid 250mg": the report says "Klacid", not a strength the
+    prescriber did not write. Several brands that share the name report their shared first word.
+    """
     if not products:
         return ""
-    brands = {p.brand for p in products}
+    brands = {clean_name(p.brand) or p.brand for p in products}
     if len(brands) == 1:
-        return products[0].brand
+        return brands.pop()
     return clean_name(products[0].brand).split()[0]
