@@ -100,6 +100,33 @@ async def _python_run(
     return latencies, errors, first_error, first
 
 
+def send_each(address: str, path: str, bodies: list[bytes], *, metadata: Metadata, concurrency: int) -> tuple[int, int]:
+    """Sends every body once, ``concurrency`` at a time; returns (answered, failed)."""
+    return asyncio.run(_send_each(address, path, bodies, metadata=metadata, concurrency=concurrency))
+
+
+async def _send_each(
+    address: str, path: str, bodies: list[bytes], *, metadata: Metadata, concurrency: int
+) -> tuple[int, int]:
+    queue = list(reversed(bodies))
+    answered = failed = 0
+    async with grpc.aio.insecure_channel(address) as channel:
+        call = channel.unary_unary(path, request_serializer=_identity, response_deserializer=_identity)
+
+        async def worker() -> None:
+            nonlocal answered, failed
+            while queue:
+                body = queue.pop()
+                try:
+                    await call(body, timeout=_CALL_TIMEOUT_SECONDS, metadata=metadata)
+                    answered += 1
+                except grpc.aio.AioRpcError:
+                    failed += 1
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return answered, failed
+
+
 def python_client(
     address: str, path: str, body: bytes, *, metadata: Metadata, concurrency: int, duration: float
 ) -> tuple[Result, bytes]:

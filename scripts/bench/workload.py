@@ -107,6 +107,19 @@ def request_by_id() -> pb.CheckPrescriptionRequest:
     return pb.CheckPrescriptionRequest(patient_id=BENCH_PATIENT_ID, prescription=_prescription())
 
 
+def distinct_requests(count: int) -> list[pb.CheckPrescriptionRequest]:
+    """``count`` checks of the stored patient, each prescription different (a note on the first line).
+
+    None is answered from the service's memo: what memory and speed look like when prescriptions do not repeat.
+    """
+    requests = []
+    for n in range(count):
+        request = request_by_id()
+        request.prescription.lines[0].text = f"{request.prescription.lines[0].text} (dose {n + 1})"
+        requests.append(request)
+    return requests
+
+
 def request_inline(today: date) -> pb.CheckPrescriptionRequest:
     """The same check with the same patient given inline: no record-store read (the report is still stored)."""
     record = bench_patient(today)

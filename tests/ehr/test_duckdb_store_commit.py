@@ -19,6 +19,7 @@ from rxsafe.core.errors import (
     IdempotencyKeyReused,
     InvalidRequest,
     StaleCheck,
+    Unavailable,
 )
 from rxsafe.core.models import Allergy, CommitResult, Override, PatientRecord, StoredCheck
 from rxsafe.ehr.duckdb_store import DuckDBRecordStore
@@ -342,3 +343,15 @@ def test_a_report_that_is_not_its_template_is_stored_whole(
     store.save_check(other, template=template)
     got = store.get_check("chk-1")
     assert got is not None and got.report == other.report and got.report.record_version == 99
+
+
+def test_a_check_whose_shared_body_is_gone_cannot_be_read(
+    store: DuckDBRecordStore, patient: PatientRecord, make_check: MakeCheck, raw: RawQuery
+) -> None:
+    template = make_check("", PATIENT, patient.record_version).report.model_copy(update={"checked_at": ""})
+    stored = make_check("chk-1", PATIENT, patient.record_version)
+    report = template.model_copy(update={"check_id": "chk-1", "checked_at": "2026-01-15T09:30:00+07:00"})
+    store.save_check(stored.model_copy(update={"report": report}), template=template)
+    raw(store, "DELETE FROM report_bodies")
+    with pytest.raises(Unavailable, match="report body is missing"):
+        store.get_check("chk-1")

@@ -23,7 +23,8 @@ T = TypeVar("T")
 class CachingResolver:
     """A ``Resolver`` that remembers: a patient's 20 recorded medications are resolved once, not on every check."""
 
-    def __init__(self, inner: Resolver, maxsize: int = 65536) -> None:
+    # A resolution is ~1–2 KB of objects: 8,192 recent texts per kind stay within ~16 MB each.
+    def __init__(self, inner: Resolver, maxsize: int = 8192) -> None:
         self.inner = inner
         self.resolve_line: Callable[[PrescriptionLine], Resolution] = lru_cache(maxsize)(inner.resolve_line)
         self.resolve_text: Callable[[str], Resolution] = lru_cache(maxsize)(inner.resolve_text)
@@ -31,26 +32,39 @@ class CachingResolver:
 
 
 class BoundedCache(Generic[K, V]):
-    """A thread-safe LRU map with a size bound."""
+    """A thread-safe LRU map bounded by the total weight of its values (each weighs 1 unless ``weigh`` says).
 
-    def __init__(self, maxsize: int) -> None:
-        self.maxsize = maxsize
-        self._data: OrderedDict[K, V] = OrderedDict()
+    >>> cache = BoundedCache(10, weigh=len)
+    >>> cache.put("a", "x" * 6); cache.put("b", "y" * 6); (cache.get("a"), cache.get("b"))
+    (None, 'yyyyyy')
+    """
+
+    def __init__(self, max_weight: int, weigh: Callable[[V], int] | None = None) -> None:
+        self.max_weight = max_weight
+        self._weigh = weigh
+        self._data: OrderedDict[K, tuple[V, int]] = OrderedDict()
+        self._weight = 0
         self._lock = threading.Lock()
 
     def get(self, key: K) -> V | None:
         with self._lock:
-            value = self._data.get(key)
-            if value is not None:
-                self._data.move_to_end(key)
-            return value
+            entry = self._data.get(key)
+            if entry is None:
+                return None
+            self._data.move_to_end(key)
+            return entry[0]
 
     def put(self, key: K, value: V) -> None:
+        weight = max(1, self._weigh(value)) if self._weigh is not None else 1
         with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.maxsize:
-                self._data.popitem(last=False)
+            old = self._data.pop(key, None)
+            if old is not None:
+                self._weight -= old[1]
+            self._data[key] = (value, weight)
+            self._weight += weight
+            while self._weight > self.max_weight and len(self._data) > 1:
+                _, (_, dropped) = self._data.popitem(last=False)
+                self._weight -= dropped
 
 
 class IdentityMemo(Generic[T, V]):

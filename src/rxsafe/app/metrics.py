@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from rxsafe.core.models import Conflict, ConflictReport, Override
 
-_COUNTED_MAX = 256
+_COUNTED_MAX = 32  # the most recent results (app.service.RESULT_MEMO_SIZE)
 LATENCY_BUCKETS_MS = (1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0)
 
 

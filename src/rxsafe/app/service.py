@@ -54,6 +54,15 @@ def vietnam_now() -> datetime:
     return datetime.now(VIETNAM)
 
 
+# Memory, measured with tracemalloc: a result holds ~10 KB of Python objects per conflict (a polypharmacy
+# report of 85 conflicts ~0.75 MB), so the result memo is bounded by conflicts held, ~40 MB at most: 40
+# polypharmacy results, or hundreds of small ones. What it serves is the same prescription checked again soon
+# (the pharmacy's pre-dispense check after the prescriber's). The edge's caches of wire and stored forms follow
+# the RESULT_MEMO_SIZE most recent results.
+RESULT_MEMO_CONFLICTS = 4000
+RESULT_MEMO_SIZE = 32
+
+
 class SafetyService:
     """The use cases of rxsafe, free of gRPC: the servicer and the CLI both call these.
 
@@ -79,7 +88,9 @@ class SafetyService:
         self.clock = clock
         self.metrics = metrics or Metrics()
         # Whole check results by what determines them (see ``_evaluate``); the knowledge is fixed per process.
-        self._results: BoundedCache[Hashable, ConflictReport] = BoundedCache(4096)
+        self._results: BoundedCache[Hashable, ConflictReport] = BoundedCache(
+            RESULT_MEMO_CONFLICTS, weigh=lambda report: len(report.conflicts) + len(report.lines)
+        )
         # An inline patient sent again arrives as the same object (the conversion layer memoises it): its
         # allergy-status inference and its content key are worked out once.
         self._inline_record = IdentityMemo(_with_inferred_allergy_status)

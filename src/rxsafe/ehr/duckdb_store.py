@@ -27,7 +27,7 @@ import queue
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -163,7 +163,7 @@ class DuckDBRecordStore:
         # Report bodies of memoised results, by id of the result (see ``_report_body``), and the hashes of the
         # bodies known to be committed (the writer thread's own).
         self._report_bodies: dict[int, tuple[ConflictReport, ReportBody]] = {}
-        self._bodies: dict[str, ReportBody] = {}
+        self._stored_bodies: set[str] = set()
         self._checks = CheckWriter(self._save_checks)
         self._audit = AuditChain()
 
@@ -497,7 +497,9 @@ class DuckDBRecordStore:
             if self._writer_cursor is None:
                 with self._guard("save_check"):
                     self._writer_cursor = self._conn.cursor()
-            new_bodies = {i.body.body_hash: i.body for i in batch if i.body and i.body.body_hash not in self._bodies}
+            new_bodies = {
+                i.body.body_hash: i.body for i in batch if i.body and i.body.body_hash not in self._stored_bodies
+            }
             with self._write("save_check", self._writer_cursor) as cur:
                 now = _now()
                 if new_bodies:
@@ -508,7 +510,7 @@ class DuckDBRecordStore:
                 # One statement for the whole batch: DuckDB's cost is per statement, not per row.
                 cur.execute(multi_row_insert(_INSERT_CHECK, len(batch)), [v for i in batch for v in (*i.row, now)])
                 self._audit.append(cur, [item.audit for item in batch if item.audit is not None])
-            self._remember_bodies(new_bodies)
+            self._remember_bodies(new_bodies.keys())
         except Unavailable as error:
             if not isinstance(error.__cause__, duckdb.ConstraintException):
                 raise
@@ -531,14 +533,14 @@ class DuckDBRecordStore:
             if item.audit is not None:
                 self._audit.append(cur, [item.audit])
         if item.body is not None:
-            self._remember_bodies({item.body.body_hash: item.body})
+            self._remember_bodies([item.body.body_hash])
         return None
 
-    def _remember_bodies(self, bodies: Mapping[str, ReportBody]) -> None:
+    def _remember_bodies(self, hashes: Iterable[str]) -> None:
         """Bodies now committed (writer thread only): later checks refer to them without writing them again."""
-        if len(self._bodies) + len(bodies) > _STORED_BODIES_MAX:
-            self._bodies.clear()  # forgetting costs one ignored insert per body, never a missing one
-        self._bodies.update(bodies)
+        if len(self._stored_bodies) > _STORED_BODIES_MAX:
+            self._stored_bodies.clear()  # forgetting costs one ignored insert per body, never a missing one
+        self._stored_bodies.update(hashes)
 
     def get_check(self, check_id: str) -> StoredCheck | None:
         """The stored check, with ``prescription_id`` set on its report once committed."""
@@ -548,20 +550,23 @@ class DuckDBRecordStore:
     def _load_check(self, cur: duckdb.DuckDBPyConnection, check_id: str) -> StoredCheck | None:
         row = cur.execute(
             """
-            SELECT coalesce(b.body, c.report_json), c.prescription_json, c.inline_patient, p.prescription_id,
-                   c.checked_at
-            FROM checks c
-            LEFT JOIN prescriptions p ON p.check_id = c.check_id
-            LEFT JOIN report_bodies b ON c.report_json = concat(?, b.body_hash)
+            SELECT c.report_json, c.prescription_json, c.inline_patient, p.prescription_id, c.checked_at
+            FROM checks c LEFT JOIN prescriptions p ON p.check_id = c.check_id
             WHERE c.check_id = ?
             """,
-            [_BODY_REF, check_id],
+            [check_id],
         ).fetchone()
         if row is None:
             return None
         report_json, prescription_json, inline_patient, prescription_id, checked_at = row
         if report_json.startswith(_BODY_REF):
-            raise Unavailable("record store: a stored check's report body is missing")
+            # A lookup by key of its own: a join would read every stored body to find one.
+            body = cur.execute(
+                "SELECT body FROM report_bodies WHERE body_hash = ?", [report_json.removeprefix(_BODY_REF)]
+            ).fetchone()
+            if body is None:
+                raise Unavailable("record store: a stored check's report body is missing")
+            report_json = body[0]
         stored = serialize.load_stored_check(
             report_json,
             prescription_json,
@@ -826,7 +831,7 @@ class DuckDBRecordStore:
         self.close()
 
 
-MEMORY_LIMIT = "128MB"
+MEMORY_LIMIT = "64MB"
 _INSERT_CHECK = """
     INSERT INTO checks
         (check_id, patient_id, record_version, report_json, prescription_json, inline_patient, checked_at,
@@ -838,7 +843,7 @@ _INSERT_CHECK = """
 _LEAVES_PATIENTS_ALONE = frozenset({"save_check", "audit", "audit_events"})
 _PATIENT_CACHE_MAX = 100_000
 _BATCH_MAX = 64
-_REPORT_BODIES_MAX = 256
+_REPORT_BODIES_MAX = 32  # the most recent results' bodies (app.service.RESULT_MEMO_SIZE)
 _STORED_BODIES_MAX = 4096
 _BODY_REF = "body:"  # a check row's report_json that refers to report_bodies instead of holding the report
 _INSERT_BODY = "INSERT INTO report_bodies (body_hash, body) VALUES (?, ?) ON CONFLICT DO NOTHING"

@@ -15,6 +15,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from rxsafe.app.requests import CheckRequest
+from rxsafe.app.service import RESULT_MEMO_SIZE
 from rxsafe.core.enums import AllergyStatus, OverrideReason, PregnancyStatus, Sex
 from rxsafe.core.errors import InvalidRequest
 from rxsafe.core.models import (
@@ -262,7 +263,7 @@ def report_to_wire(report: ConflictReport) -> EncodedResponse:
     else:
         encoded = _shared_parts_pb(report).SerializeToString()
         with _converted_lock:
-            if len(_encoded_cache) >= _CONVERTED_MAX:
+            if len(_encoded_cache) >= RESULT_MEMO_SIZE:
                 _encoded_cache.clear()
             # The tuples are kept with their encoding, so their id()s cannot be reused while the entry exists.
             _encoded_cache[key] = (shared, encoded)
@@ -353,7 +354,8 @@ def recheck_date_from_pb(msg: pb.RecheckPrescriptionRequest) -> date | None:
 
 T = TypeVar("T")
 P = TypeVar("P")
-_CONVERTED_MAX = 2048
+# Sized with the service's result memo (RESULT_MEMO_SIZE): three message lists per result, one encoding.
+_CONVERTED_MAX = 3 * RESULT_MEMO_SIZE
 # id(tuple) -> (the tuple itself, its converted messages). Keeping the tuple alive means its id cannot be reused
 # by another object while the entry exists, so an identity match is exact.
 _converted_cache: dict[int, tuple[object, list[Any]]] = {}
