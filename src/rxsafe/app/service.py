@@ -55,11 +55,12 @@ def vietnam_now() -> datetime:
 
 
 # Memory, measured with tracemalloc: a result holds ~10 KB of Python objects per conflict (a polypharmacy
-# report of 85 conflicts ~0.75 MB), so the result memo is bounded by conflicts held, ~40 MB at most: 40
-# polypharmacy results, or hundreds of small ones. What it serves is the same prescription checked again soon
+# report of 85 conflicts ~0.75 MB), so the result memo is bounded by conflicts held, ~20 MB at most: 20
+# polypharmacy results, or hundreds of small ones (`make bench`: RSS 408 MB after 600 distinct prescriptions with
+# 4,000; the budget is 400 MB). What it serves is the same prescription checked again soon
 # (the pharmacy's pre-dispense check after the prescriber's). The edge's caches of wire and stored forms follow
 # the RESULT_MEMO_SIZE most recent results.
-RESULT_MEMO_CONFLICTS = 4000
+RESULT_MEMO_CONFLICTS = 2000
 RESULT_MEMO_SIZE = 32
 
 
