@@ -189,7 +189,8 @@ def _client_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from rxsafe.bootstrap import DEFAULT_DB, build_service, limit_malloc_arenas  # noqa: PLC0415 -- keep `rxsafe --help` fast
+    # Imported here (noqa: PLC0415): keeps `rxsafe --help` fast.
+    from rxsafe.bootstrap import DEFAULT_DB, build_service, limit_malloc_arenas  # noqa: PLC0415
     from rxsafe.service.logs import configure_logging  # noqa: PLC0415
     from rxsafe.service.server import TlsFiles, prepare_access, serve  # noqa: PLC0415
 

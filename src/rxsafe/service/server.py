@@ -109,7 +109,9 @@ def _add_servicer(servicer: MedicationSafetyServicer, server: grpc.aio.Server) -
     pb_grpc.add_MedicationSafetyServicer_to_server(servicer, cast("grpc.aio.Server", capture))
     handlers = capture.handlers
     for method in CHECK_ANSWER_METHODS:
-        handlers[method] = handlers[method]._replace(response_serializer=convert.serialize_check_response)  # type: ignore[attr-defined]  # grpc's RpcMethodHandler is a namedtuple; its stub says so nowhere
+        # grpc's RpcMethodHandler is a namedtuple at run time; its stub does not say so.
+        handler = handlers[method]._replace(response_serializer=convert.serialize_check_response)  # type: ignore[attr-defined]
+        handlers[method] = handler
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, handlers),))
     server.add_registered_method_handlers(SERVICE_NAME, handlers)
 
