@@ -94,9 +94,7 @@ class _HandlerCapture:
     def add_generic_rpc_handlers(self, handlers: object) -> None:
         pass
 
-    def add_registered_method_handlers(
-        self, service: str, handlers: dict[str, grpc.RpcMethodHandler[Any, Any]]
-    ) -> None:
+    def add_registered_method_handlers(self, service: str, handlers: dict[str, Handler]) -> None:
         self.handlers = dict(handlers)
 
 
