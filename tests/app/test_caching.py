@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rxsafe.app.caching import ContentKey, IdentityMemo
+from rxsafe.memo import ContentKey, IdentityMemo
 
 
 def test_identity_memo_works_once_per_object() -> None:

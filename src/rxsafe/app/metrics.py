@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from rxsafe.core.models import Conflict, ConflictReport, Override
+from rxsafe.memo import IdentityMemo
 
 _COUNTED_MAX = 32  # the most recent results (app.service.RESULT_MEMO_SIZE)
 LATENCY_BUCKETS_MS = (1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0)
@@ -29,7 +30,8 @@ class Metrics:
         self.overrides: Counter[tuple[str, str, str]] = Counter()
         self._latency = [0] * (len(LATENCY_BUCKETS_MS) + 1)
         self._latency_sum_ms = 0.0
-        self._counted: dict[int, tuple[tuple[Conflict, ...], Counter[tuple[str, str, str]]]] = {}
+        # Counted once per conflicts tuple, which every copy of a memoised check result shares.
+        self._alert_counts = IdentityMemo(_count_alerts, _COUNTED_MAX)
 
     def record_check(self, report: ConflictReport, elapsed_ms: float) -> None:
         alerts = self._alert_counts(report.conflicts)
@@ -38,20 +40,6 @@ class Metrics:
             self.alerts.update(alerts)
             self._latency[bisect_left(LATENCY_BUCKETS_MS, elapsed_ms)] += 1
             self._latency_sum_ms += elapsed_ms
-
-    def _alert_counts(self, conflicts: tuple[Conflict, ...]) -> Counter[tuple[str, str, str]]:
-        """The conflicts counted by label; memoised per tuple, which a memoised check result shares."""
-        with self._lock:
-            hit = self._counted.get(id(conflicts))
-        if hit is not None and hit[0] is conflicts:
-            return hit[1]
-        counts = Counter((c.kind.value, c.severity.name, "true" if c.interruptive else "false") for c in conflicts)
-        with self._lock:
-            if len(self._counted) >= _COUNTED_MAX:
-                self._counted.clear()
-            # The tuple is kept with its counts, so its id() cannot be reused while the entry exists.
-            self._counted[id(conflicts)] = (conflicts, counts)
-        return counts
 
     def record_commit(self, outcome: str, report: ConflictReport | None, overrides: Iterable[Override]) -> None:
         with self._lock:
@@ -97,3 +85,8 @@ class Metrics:
             lines.append(f"rxsafe_check_duration_ms_sum {self._latency_sum_ms:.3f}")
             lines.append(f"rxsafe_check_duration_ms_count {cumulative}")
         return "\n".join(lines) + "\n"
+
+
+def _count_alerts(conflicts: tuple[Conflict, ...]) -> Counter[tuple[str, str, str]]:
+    """The conflicts counted by label (kind, severity, interruptive)."""
+    return Counter((c.kind.value, c.severity.name, "true" if c.interruptive else "false") for c in conflicts)

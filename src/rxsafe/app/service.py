@@ -9,7 +9,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from rxsafe.app.actor import Actor, local_actor
-from rxsafe.app.caching import BoundedCache, CachingResolver, ContentKey, IdentityMemo
+from rxsafe.app.caching import BoundedCache, CachingResolver
 from rxsafe.app.context import build_context
 from rxsafe.app.metrics import Metrics
 from rxsafe.app.requests import CheckRequest, Limits, validate_check_request
@@ -42,6 +42,7 @@ from rxsafe.ehr.identifiers import is_personal_id, mask_personal_id
 from rxsafe.ehr.store import RecordStore
 from rxsafe.matching.dose import parse_dose
 from rxsafe.matching.port import Resolver
+from rxsafe.memo import ContentKey, IdentityMemo
 
 Clock = Callable[[], datetime]
 

@@ -78,6 +78,7 @@ from rxsafe.ehr.import_writer import (
 )
 from rxsafe.ehr.imported import ParsedFile
 from rxsafe.ehr.schema import SchemaTooNew, migrate
+from rxsafe.memo import IdentityMemo
 
 if TYPE_CHECKING:
     from rxsafe.ehr.store import RecordStore
@@ -160,9 +161,9 @@ class DuckDBRecordStore:
         self._generation = 0
         self._cache_lock = threading.Lock()
         self._writer_cursor: duckdb.DuckDBPyConnection | None = None  # the check writer thread's own
-        # Report bodies of memoised results, by id of the result (see ``_report_body``), and the hashes of the
+        # Report bodies of memoised results, made once per result (see ``_report_body``), and the hashes of the
         # bodies known to be committed (the writer thread's own).
-        self._report_bodies: dict[int, tuple[ConflictReport, ReportBody]] = {}
+        self._template_body = IdentityMemo(_body_of, _REPORT_BODIES_MAX)
         self._stored_bodies: set[str] = set()
         self._checks = CheckWriter(self._save_checks)
         self._audit = AuditChain()
@@ -474,18 +475,7 @@ class DuckDBRecordStore:
             return None
         if report.model_copy(update={"check_id": "", "checked_at": ""}) != template:
             return None
-        with self._cache_lock:
-            cached = self._report_bodies.get(id(template))
-        if cached is not None and cached[0] is template:
-            return cached[1]
-        text = serialize.dump_report(template)
-        body = ReportBody(hashlib.sha256(text.encode("ascii")).hexdigest(), text)
-        with self._cache_lock:
-            if len(self._report_bodies) >= _REPORT_BODIES_MAX:
-                self._report_bodies.clear()
-            # The template itself is kept with its body, so its id() cannot be reused while the entry exists.
-            self._report_bodies[id(template)] = (template, body)
-        return body
+        return self._template_body(template)
 
     def _save_checks(self, batch: list[PendingCheck]) -> list[BaseException | None]:
         """Writes a batch of checks in one transaction; returns each one's error (None when stored).
@@ -923,6 +913,12 @@ class CheckWriter:
 
 
 # --- helpers --------------------------------------------------------------------------------------------------
+
+
+def _body_of(report: ConflictReport) -> ReportBody:
+    """The stored body of a report and its content hash."""
+    text = serialize.dump_report(report)
+    return ReportBody(hashlib.sha256(text.encode("ascii")).hexdigest(), text)
 
 
 def _require_patient_id(patient_id: str) -> None:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 from typing import Any, TypeVar
 
+from rxsafe.app.caching import BoundedCache
 from rxsafe.app.requests import CheckRequest
 from rxsafe.app.service import RESULT_MEMO_SIZE
 from rxsafe.core.enums import AllergyStatus, OverrideReason, PregnancyStatus, Sex
@@ -111,15 +112,10 @@ def _inline_patient(msg: pb.Patient) -> PatientRecord:
     and the record is immutable, so one object serves them all (and the service's memo finds it by identity).
     """
     data = msg.SerializeToString()
-    with _converted_lock:
-        hit = _patients_cache.get(data)
-    if hit is not None:
-        return hit
-    patient = _patient_from_pb(msg)
-    with _converted_lock:
-        if len(_patients_cache) >= _PATIENTS_MAX:
-            _patients_cache.clear()
-        _patients_cache[data] = patient
+    patient = _inline_patients.get(data)
+    if patient is None:
+        patient = _patient_from_pb(msg)
+        _inline_patients.put(data, patient)
     return patient
 
 
@@ -230,11 +226,7 @@ def _date(text: str, field: str) -> date | None:
 
 
 def report_to_pb(report: ConflictReport) -> pb.CheckPrescriptionResponse:
-    """The wire form of a conflict report.
-
-    A memoised check hands out copies of one report that share its (immutable) tuples of lines, conflicts and
-    notices; their wire form is built once per tuple and copied, which is most of the conversion's cost.
-    """
+    """The wire form of a conflict report (as a message; the check answers go out as :func:`report_to_wire`)."""
     response = _own_fields_pb(report)
     response.MergeFrom(_shared_parts_pb(report))
     return response
@@ -256,13 +248,13 @@ def report_to_wire(report: ConflictReport) -> EncodedResponse:
     """
     key = (id(report.lines), id(report.coverage), id(report.conflicts), id(report.notices))
     shared = (report.lines, report.coverage, report.conflicts, report.notices)
-    with _converted_lock:
+    with _encoded_lock:
         hit = _encoded_cache.get(key)
     if hit is not None and all(a is b for a, b in zip(hit[0], shared, strict=True)):
         encoded = hit[1]
     else:
         encoded = _shared_parts_pb(report).SerializeToString()
-        with _converted_lock:
+        with _encoded_lock:
             if len(_encoded_cache) >= RESULT_MEMO_SIZE:
                 _encoded_cache.clear()
             # The tuples are kept with their encoding, so their id()s cannot be reused while the entry exists.
@@ -298,11 +290,11 @@ def _own_fields_pb(report: ConflictReport) -> pb.CheckPrescriptionResponse:
 
 def _shared_parts_pb(report: ConflictReport) -> pb.CheckPrescriptionResponse:
     """The lines (with their coverage), conflicts and notices; the same for every copy of a memoised result."""
-    lines: list[pb.LineResult] = _converted(report.lines, _lines_to_pb)
-    conflicts: list[pb.Conflict] = _converted(report.conflicts, lambda cs: [_conflict_to_pb(c) for c in cs])
-    notices: list[pb.Notice] = _converted(report.notices, lambda ns: [_notice_to_pb(n) for n in ns])
-    response = pb.CheckPrescriptionResponse(lines=lines, conflicts=conflicts, notices=notices)
-    # Coverage per line, set on the response's own copies of the line messages (the cached ones stay untouched).
+    response = pb.CheckPrescriptionResponse(
+        lines=_lines_to_pb(report.lines),
+        conflicts=[_conflict_to_pb(c) for c in report.conflicts],
+        notices=[_notice_to_pb(n) for n in report.notices],
+    )
     for line_pb, coverage in zip(response.lines, report.coverage, strict=False):
         line_pb.checks_run.extend(coverage.checks_run)
         line_pb.checks_not_run.extend(
@@ -352,30 +344,10 @@ def recheck_date_from_pb(msg: pb.RecheckPrescriptionRequest) -> date | None:
     return _date(msg.as_of, "as_of")
 
 
-T = TypeVar("T")
-P = TypeVar("P")
-# Sized with the service's result memo (RESULT_MEMO_SIZE): three message lists per result, one encoding.
-_CONVERTED_MAX = 3 * RESULT_MEMO_SIZE
-# id(tuple) -> (the tuple itself, its converted messages). Keeping the tuple alive means its id cannot be reused
-# by another object while the entry exists, so an identity match is exact.
-_converted_cache: dict[int, tuple[object, list[Any]]] = {}
-_converted_lock = threading.Lock()
+_encoded_lock = threading.Lock()
 _encoded_cache: dict[tuple[int, ...], tuple[tuple[object, ...], bytes]] = {}
-_PATIENTS_MAX = 256
-_patients_cache: dict[bytes, PatientRecord] = {}
-
-
-def _converted(items: tuple[T, ...], build: Callable[[tuple[T, ...]], list[P]]) -> list[P]:
-    with _converted_lock:
-        hit = _converted_cache.get(id(items))
-    if hit is not None and hit[0] is items:
-        return hit[1]
-    messages = build(items)
-    with _converted_lock:
-        if len(_converted_cache) >= _CONVERTED_MAX:
-            _converted_cache.clear()
-        _converted_cache[id(items)] = (items, messages)
-    return messages
+# The records of inline patients as last converted, by the bytes of their message.
+_inline_patients: BoundedCache[bytes, PatientRecord] = BoundedCache(256)
 
 
 def _lines_to_pb(lines: tuple[CheckedLine, ...]) -> list[pb.LineResult]:
