@@ -18,7 +18,7 @@ from rxsafe.matching.dosage_form import FormFamily, forms_contradict
 from rxsafe.matching.fuzzy import ALLERGY_POLICY, NAME_POLICY, FuzzyPolicy
 from rxsafe.matching.line_parser import NamePart, ParsedLine, clean_name, parse_line
 from rxsafe.matching.normalize import base_tokens, fold, key_candidates, key_tokens, match_key, salt_only
-from rxsafe.matching.vocabulary import Product, Vocabulary, registration_key
+from rxsafe.matching.vocabulary import TIER_WEAK, Product, Vocabulary, registration_key
 
 __all__ = ["NATIONAL_CODE_NOT_MAPPABLE", "NameResolver"]
 
@@ -36,7 +36,6 @@ _METHOD_ORDER = (
     MatchMethod.REGISTRATION_NUMBER,
 )
 _EXACT = 100.0
-_TIER_WEAK = 2  # NameEntry.tier of a name only DrugBank's synonyms give
 
 # Allergy text: leading words that say "allergy to", "the group of", "the drug" (folded).
 _ALLERGY_LEAD = re.compile(
@@ -276,7 +275,7 @@ class NameResolver:
         entry = self._v.names[found[1]]
         inns = entry.best
         if len(inns) > 1:
-            return _Match(_AMBIGUOUS, candidates=inns, weak=found[0] >= _TIER_WEAK)
+            return _Match(_AMBIGUOUS, candidates=inns, weak=found[0] >= TIER_WEAK)
         kind = entry.kinds[inns[0]]
         if kind == "inn":
             as_written = " ".join(fold(name).split())
@@ -285,7 +284,7 @@ class NameResolver:
             method = MatchMethod.VI_SPELLING
         else:
             method = MatchMethod.SYNONYM
-        return _Match(_RESOLVED, inns, method, _EXACT, weak=found[0] >= _TIER_WEAK)
+        return _Match(_RESOLVED, inns, method, _EXACT, weak=found[0] >= TIER_WEAK)
 
     def _exact_brand(self, name: str, key: str, forms: frozenset[FormFamily] = frozenset()) -> _Match | None:
         """The products whose brand, without strengths and form words, is exactly this name.

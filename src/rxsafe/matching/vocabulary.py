@@ -22,6 +22,7 @@ from rxsafe.matching.line_parser import clean_name
 from rxsafe.matching.normalize import key_tokens, match_key, moiety_key, salt_only
 
 __all__ = [
+    "TIER_WEAK",
     "AllergenConcept",
     "Ingredient",
     "NameEntry",
@@ -49,7 +50,7 @@ ALIAS_KIND_RANK: Mapping[str, int] = {
 # among strings nobody writes on a prescription, so they are used for exact lookups only.
 _FUZZY_KINDS = frozenset({"inn", "vi_spelling", "reviewed_exception", "us_name", "french"})
 _STRONG_KINDS = frozenset({"inn", "vi_spelling", "us_name"})
-_TIER_WEAK = 2
+TIER_WEAK = 2  # NameEntry.tier of a name only DrugBank's synonyms give
 # DrugBank synonyms this short are abbreviations ("AS" artesunate, "D" aspartic acid, "CC" colecalciferol,
 # "CP" captopril) that collide with English words ("(as citrate)"), letters in brand names ("Vitamin A & D")
 # and other drugs' abbreviations; ISMP lists drug-name abbreviations as error-prone. Not matched at all:
@@ -98,7 +99,7 @@ class NameEntry:
 
     def _rank(self, inn: str) -> tuple[int, int]:
         kind_rank = ALIAS_KIND_RANK.get(self.kinds[inn], len(ALIAS_KIND_RANK))
-        return self.tiers.get(inn, _TIER_WEAK), kind_rank
+        return self.tiers.get(inn, TIER_WEAK), kind_rank
 
     @property
     def tier(self) -> int:
@@ -120,7 +121,7 @@ def alias_tier(kind: str, has_atc: bool) -> int:
     """
     if kind == "reviewed_exception" or (has_atc and kind in _STRONG_KINDS):
         return 0
-    return _TIER_WEAK if kind == "drugbank_synonym" else 1
+    return TIER_WEAK if kind == "drugbank_synonym" else 1
 
 
 @dataclass(frozen=True)
