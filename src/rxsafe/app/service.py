@@ -11,8 +11,16 @@ from zoneinfo import ZoneInfo
 from rxsafe.app.actor import Actor, local_actor
 from rxsafe.app.caching import BoundedCache, CachingResolver
 from rxsafe.app.context import build_context
+from rxsafe.app.identity import identity_notice, with_notice
 from rxsafe.app.metrics import Metrics
-from rxsafe.app.requests import CheckRequest, Limits, validate_check_request
+from rxsafe.app.requests import (
+    CheckRequest,
+    Limits,
+    check_answer_budget,
+    check_work_budget,
+    validate_check_request,
+    validate_commit_fields,
+)
 from rxsafe.core.engine import check
 from rxsafe.core.enums import AllergyStatus
 from rxsafe.core.errors import (
@@ -106,6 +114,9 @@ class SafetyService:
         as_of = request.as_of or now.date()
         record = self._patient(request)
         result = self._evaluate(record, as_of, request.prescription.lines)
+        mismatch = identity_notice(record, request.claimed_identity)
+        if mismatch is not None:
+            result = with_notice(result, mismatch)
         report = result.model_copy(
             update={"check_id": "chk-" + uuid.uuid4().hex, "checked_at": now.isoformat(timespec="seconds")}
         )
@@ -174,6 +185,8 @@ class SafetyService:
         if cached is not None:
             return cached
         context = build_context(record, as_of, self.resolver, self.policy)
+        # The work budget, before the checks: their cost grows with lines x (lines + medications + allergies).
+        check_work_budget(len(lines), len(context.active_medications), len(context.allergies), self.limits)
         checked = tuple(
             CheckedLine(
                 index=i,
@@ -184,6 +197,7 @@ class SafetyService:
             for i, line in enumerate(lines)
         )
         report = check(context, checked, self.knowledge, self.policy)
+        check_answer_budget(len(report.conflicts), self.limits)
         self._results.put(key, report)
         return report
 
@@ -204,6 +218,7 @@ class SafetyService:
             raise InvalidRequest("check_id", "required")
         if not idempotency_key:
             raise InvalidRequest("idempotency_key", "required, so that a retry never writes twice")
+        validate_commit_fields(check_id, idempotency_key, prescriber_id, tuple(overrides), self.limits)
         store = self._store()
         replay = store.find_commit(idempotency_key)
         if replay is not None and replay.check_id == check_id:

@@ -21,6 +21,8 @@ from rxsafe.gen import medication_safety_pb2 as pb
 from rxsafe.gen import medication_safety_pb2_grpc as pb_grpc
 from rxsafe.service import convert
 from rxsafe.service.access import AccessFile, Role
+from rxsafe.service.budgets import BudgetInterceptor, CallBudgets
+from rxsafe.service.guard import CallGuardInterceptor
 from rxsafe.service.interceptors import AccessInterceptor
 from rxsafe.service.metrics import serve_metrics
 from rxsafe.service.servicer import CHECK_ANSWER_METHODS, MedicationSafetyServicer
@@ -29,8 +31,9 @@ log = logging.getLogger("rxsafe.service")
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["MedicationSafety"].full_name
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
-# Past this many calls in flight, new calls are refused with RESOURCE_EXHAUSTED instead of queueing without bound.
-MAX_CONCURRENT_RPCS = 256
+# Past this many authenticated calls in flight, new calls are refused with RESOURCE_EXHAUSTED instead of queueing
+# without bound (service.budgets: health streams and single callers have budgets of their own).
+MAX_CONCURRENT_RPCS = CallBudgets().work_total
 # On SIGTERM, calls in flight get this long to finish.
 GRACE_SECONDS = 10.0
 
@@ -126,14 +129,16 @@ def build_server(
 ) -> tuple[grpc.aio.Server, int, health.aio.HealthServicer]:
     """A configured, not yet started server bound to ``address`` ("127.0.0.1:0" picks a free port)."""
     interceptor = AccessInterceptor(access)
+    budgets = CallBudgets()
     server = grpc.aio.server(
-        interceptors=[interceptor],
+        # Outermost first: request id and unexpected errors, then credentials, then the call budgets.
+        interceptors=[CallGuardInterceptor(), interceptor, BudgetInterceptor(budgets)],
         options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
             ("grpc.so_reuseport", 1 if reuse_port else 0),
         ],
-        maximum_concurrent_rpcs=MAX_CONCURRENT_RPCS,
+        maximum_concurrent_rpcs=budgets.backstop,
     )
     reloader = Reloader(service, interceptor, access_path, knowledge_path)
     _add_servicer(MedicationSafetyServicer(service, reloader), server)
