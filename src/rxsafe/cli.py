@@ -30,6 +30,7 @@ from rxsafe.core.errors import InvalidRequest, RxsafeError
 from rxsafe.ehr.cli import register as register_ehr
 from rxsafe.gen import medication_safety_pb2 as pb
 from rxsafe.gen import medication_safety_pb2_grpc as pb_grpc
+from rxsafe.private_files import make_private, private_umask, store_files
 from rxsafe.report import cli as report_cli
 from rxsafe.service import convert
 from rxsafe.service.access import AccessFile, Purpose, Role
@@ -56,6 +57,7 @@ class RemoteError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rxsafe`` command."""
     args = _parser().parse_args(argv)
+    private_umask()  # every file a command writes (store, reports, exports) holds patient data
     try:
         result: int = args.run(args)
     except RxsafeError as error:
@@ -207,6 +209,7 @@ def _serve(args: argparse.Namespace) -> int:
     if dev_key:
         # Shown once, on the terminal; never in the JSON log.
         print(f"development API key (also in {access_path.with_name('dev.key')}): {dev_key}", flush=True)
+    make_private(*store_files(db))  # a store created before files were private
     service = build_service(db=db, knowledge=args.knowledge, seed=not args.no_seed, policy=args.policy)
     asyncio.run(
         serve(

@@ -14,7 +14,7 @@ from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 
-from rxsafe.ehr.seed import DEMO_CARDIOVASCULAR, DEMO_WARFARIN_ELDERLY
+from rxsafe.ehr.seed import DEMO_CARDIOVASCULAR, DEMO_PENICILLIN_CHILD, DEMO_WARFARIN_ELDERLY
 from rxsafe.gen import medication_safety_pb2 as pb
 from tests.e2e.conftest import RunningServer, start_server, stop_server
 
@@ -100,7 +100,9 @@ def test_work_over_budget_is_refused_before_the_work(target: RunningServer) -> N
         (pb.CommitPrescriptionRequest(check_id="c" * 500, idempotency_key="k"), "check_id"),
     ],
 )
-def test_commit_identifiers_have_limits(target: RunningServer, request_: pb.CommitPrescriptionRequest, field: str) -> None:
+def test_commit_identifiers_have_limits(
+    target: RunningServer, request_: pb.CommitPrescriptionRequest, field: str
+) -> None:
     error = _error(target.stub().CommitPrescription, request_)
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert _violations(error) == [field]
@@ -170,3 +172,52 @@ def test_health_answers_while_every_work_slot_is_busy(target: RunningServer) -> 
 def test_no_unknown_or_internal_in_the_log(target: RunningServer) -> None:
     time.sleep(0.2)
     assert not [line for line in target.logs if '"unexpected error"' in line]
+
+
+def _by_id(patient_id: str, *texts: str) -> pb.CheckPrescriptionRequest:
+    return pb.CheckPrescriptionRequest(
+        patient_id=patient_id, prescription=pb.Prescription(lines=[_line(t) for t in texts])
+    )
+
+
+def test_idempotency_key_reused_with_another_body_is_refused_naming_the_key(target: RunningServer) -> None:
+    stub = target.stub()
+    report = stub.CheckPrescription(_by_id(DEMO_PENICILLIN_CHILD, "Amoxicilin 250mg"), timeout=10)
+    blocking = [c for c in report.conflicts if c.interruptive]
+    assert blocking
+
+    def commit(reason: int) -> pb.CommitPrescriptionRequest:
+        overrides = [pb.Override(conflict_id=c.id, reason=reason, comment="tested negative") for c in blocking]
+        return pb.CommitPrescriptionRequest(check_id=report.check_id, idempotency_key="idem-19", overrides=overrides)
+
+    first = stub.CommitPrescription(commit(pb.OVERRIDE_REASON_ALLERGY_HISTORY_DOUBTFUL), timeout=10)
+    again = stub.CommitPrescription(commit(pb.OVERRIDE_REASON_ALLERGY_HISTORY_DOUBTFUL), timeout=10)
+    assert again.replayed and again.prescription_id == first.prescription_id
+    error = _error(stub.CommitPrescription, commit(pb.OVERRIDE_REASON_WILL_MONITOR))
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "idem-19" in (error.details() or "")
+    # The override names the user the client asserted and, beside it, the authenticated client itself.
+    stored = stub.GetCheck(pb.GetCheckRequest(check_id=report.check_id), timeout=10)
+    overridden = [c.override for c in stored.conflicts if c.HasField("override")]
+    assert overridden and all(o.asserted_by_client == "development key (make run)" for o in overridden)
+
+
+def test_identity_mismatch_between_eprescription_and_record_is_a_notice(target: RunningServer) -> None:
+    stub = target.stub()
+
+    def kinds(name: str, birth: str) -> list[int]:
+        body = _erx(ma_dinh_danh_y_te=DEMO_CARDIOVASCULAR, ho_ten_benh_nhan=name, ngay_sinh_benh_nhan=birth)
+        answer = stub.CheckEPrescription(pb.CheckEPrescriptionRequest(body_json=body), timeout=10)
+        assert answer.patient_id == DEMO_CARDIOVASCULAR
+        return [n.kind for n in answer.notices]
+
+    # The stored patient is "BỆNH NHÂN DEMO Ba", born 1956-11-20; the same name without diacritics is no mismatch.
+    assert pb.NOTICE_KIND_IDENTITY_MISMATCH not in kinds("BENH NHAN DEMO BA", "20/11/1956")
+    assert pb.NOTICE_KIND_IDENTITY_MISMATCH in kinds("Trần Thị Khác", "20/11/1956")
+    assert pb.NOTICE_KIND_IDENTITY_MISMATCH in kinds("BỆNH NHÂN DEMO Ba", "01/01/1990")
+
+
+def test_store_and_log_files_are_private(target: RunningServer) -> None:
+    for path in (target.db, target.db.with_name(target.db.name + ".wal"), target.db.with_name("access.json")):
+        if path.exists():
+            assert path.stat().st_mode & 0o077 == 0, path

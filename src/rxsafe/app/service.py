@@ -26,6 +26,7 @@ from rxsafe.core.enums import AllergyStatus
 from rxsafe.core.errors import (
     CheckNotFound,
     CommitRefused,
+    IdempotencyKeyReused,
     InvalidRequest,
     NotFound,
     PatientNotFound,
@@ -219,9 +220,13 @@ class SafetyService:
         if not idempotency_key:
             raise InvalidRequest("idempotency_key", "required, so that a retry never writes twice")
         validate_commit_fields(check_id, idempotency_key, prescriber_id, tuple(overrides), self.limits)
+        if actor is not None:
+            # The user is what the calling system says; the system itself is who authenticated.
+            overrides = tuple(o.model_copy(update={"asserted_by_client": actor.client}) for o in overrides)
         store = self._store()
         replay = store.find_commit(idempotency_key)
         if replay is not None and replay.check_id == check_id:
+            self._refuse_other_body(replay.check_id, overrides, idempotency_key, actor)
             self.metrics.record_commit("replayed", None, ())
             return replay
         stored = store.get_check(check_id)
@@ -246,6 +251,30 @@ class SafetyService:
             raise
         self.metrics.record_commit("replayed" if result.replayed else "committed", stored.report, overrides)
         return result
+
+    def _refuse_other_body(
+        self, check_id: str, overrides: Sequence[Override], idempotency_key: str, actor: Actor | None
+    ) -> None:
+        """A retry must repeat the first commit: the same key with other overrides is refused, not replayed.
+
+        Silently answering the first commit would tell the caller its new overrides (or their reasons) were
+        recorded when they were not.
+        """
+        stored = self._store().get_check(check_id)
+        if stored is None:
+            return
+        committed = {_override_terms(c.override) for c in stored.report.conflicts if c.override is not None}
+        if committed == {_override_terms(o) for o in overrides}:
+            return
+        refused = IdempotencyKeyReused(
+            f"idempotency key {idempotency_key[:64]!r} was already used for a commit of this check with other "
+            "overrides: a retry must repeat the first request, a new commit needs a new key"
+        )
+        self._store().record_audit(
+            self._event(actor, AuditAction.COMMIT_REFUSED, stored.report.patient_id, check_id, type(refused).__name__)
+        )
+        self.metrics.record_commit(f"refused:{type(refused).__name__}", None, ())
+        raise refused
 
     def get_check(self, check_id: str, actor: Actor | None = None) -> ConflictReport:
         """A stored report, with its overrides once committed (the read is audited)."""
@@ -311,6 +340,11 @@ class SafetyService:
         if self.store is None:
             raise Unavailable("no record store is configured: start the service with --db, or give the patient inline")
         return self.store
+
+
+def _override_terms(override: Override) -> tuple[str, str, str, str]:
+    """What a commit request said about one override (not who asserted it: the server adds that)."""
+    return (override.conflict_id, override.reason.value, override.comment, override.overridden_by)
 
 
 def _with_inferred_allergy_status(patient: PatientRecord) -> PatientRecord:

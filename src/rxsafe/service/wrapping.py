@@ -2,13 +2,13 @@
 
 The interceptors that guard every call (request ids and unexpected errors, call budgets) need the same thing for
 unary and streaming methods; this is it, once. Streaming behaviours may be async generators or coroutines that
-``await context.write(...)`` (grpc's own health ``Watch``); both are run as the latter.
+``await context.write(...)`` (grpc's own health ``Watch``); each keeps its shape.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeAlias
 
@@ -49,13 +49,19 @@ def _unary_answer(behavior: Any, around: Around) -> Any:
 
 
 def _streamed(behavior: Any, around: Around) -> Any:
-    async def guarded(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> None:
-        async with around(context):
-            result = behavior(request, context)
-            if inspect.isasyncgen(result):
-                async for response in result:
-                    await context.write(response)
-            else:
-                await result
+    # The wrapper keeps the behaviour's shape: an async generator stays one (an outer interceptor may iterate
+    # it), a coroutine that writes to the context stays a coroutine.
+    if inspect.isasyncgenfunction(behavior):
 
-    return guarded
+        async def generated(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
+            async with around(context):
+                async for response in behavior(request, context):
+                    yield response
+
+        return generated
+
+    async def written(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+        async with around(context):
+            await behavior(request, context)
+
+    return written
