@@ -173,6 +173,15 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 -- one flat list of c
     create.add_argument("--client", required=True, help="the calling system this key is for")
     create.add_argument("--access", type=Path, default=DEFAULT_ACCESS, help=f"access file (default {DEFAULT_ACCESS})")
     create.set_defaults(run=_keys_create)
+    listing = keys_sub.add_parser("list", help="list API keys (id, roles, client, created; never the secret)")
+    listing.add_argument("--access", type=Path, default=DEFAULT_ACCESS, help=f"access file (default {DEFAULT_ACCESS})")
+    listing.set_defaults(run=_keys_list)
+    revoke = keys_sub.add_parser(
+        "revoke", help="revoke an API key by id (a running server: rxsafe knowledge reload, or restart)"
+    )
+    revoke.add_argument("key_id", help="the key's id (rxsafe_<id>_…, as `keys list` shows it)")
+    revoke.add_argument("--access", type=Path, default=DEFAULT_ACCESS, help=f"access file (default {DEFAULT_ACCESS})")
+    revoke.set_defaults(run=_keys_revoke)
     return parser
 
 
@@ -306,6 +315,23 @@ def _keys_create(args: argparse.Namespace) -> int:
     access.save(args.access)
     print(key)
     print(f"(shown once; only its hash is kept in {args.access})", file=sys.stderr)
+    return EXIT_OK
+
+
+def _keys_list(args: argparse.Namespace) -> int:
+    access = AccessFile.load(args.access)
+    for key in sorted(access.keys.values(), key=lambda k: k.created):
+        print(f"{key.id}  {','.join(r.value for r in key.roles):<30} {key.created:<26} {key.client}")
+    for name, roles in sorted(access.tls_clients.items()):
+        print(f"tls:{name}  {','.join(r.value for r in roles)}")
+    return EXIT_OK
+
+
+def _keys_revoke(args: argparse.Namespace) -> int:
+    access = AccessFile.load(args.access)
+    access.revoke_key(args.key_id)
+    access.save(args.access)
+    print(f"revoked {args.key_id}; a running server stops accepting it on `rxsafe knowledge reload` or restart")
     return EXIT_OK
 
 

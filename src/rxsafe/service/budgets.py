@@ -25,6 +25,7 @@ from typing import Any
 import grpc
 
 from rxsafe.service.interceptors import current_principal
+from rxsafe.service.prom import BUDGET_REFUSALS
 from rxsafe.service.wrapping import Handler, wrap_handler
 
 log = logging.getLogger("rxsafe.service")
@@ -98,6 +99,7 @@ class BudgetInterceptor(grpc.aio.ServerInterceptor):
             for key, limit in keys:
                 if self.in_flight[key] >= limit:
                     self.refused[key.split(":", 1)[0]] += 1
+                    BUDGET_REFUSALS.labels(key.split(":", 1)[0]).inc()
                     log.info("over budget", extra={"budget": key.split(":", 1)[0], "method": method})
                     await context.abort(
                         grpc.StatusCode.RESOURCE_EXHAUSTED,

@@ -16,7 +16,7 @@ from grpc_reflection.v1alpha import reflection
 
 from rxsafe.app.actor import Actor
 from rxsafe.app.service import SafetyService
-from rxsafe.core.errors import RxsafeError
+from rxsafe.core.errors import RxsafeError, Unavailable
 from rxsafe.gen import medication_safety_pb2 as pb
 from rxsafe.gen import medication_safety_pb2_grpc as pb_grpc
 from rxsafe.service import convert
@@ -24,7 +24,7 @@ from rxsafe.service.access import AccessFile, Role
 from rxsafe.service.budgets import BudgetInterceptor, CallBudgets
 from rxsafe.service.guard import CallGuardInterceptor
 from rxsafe.service.interceptors import AccessInterceptor
-from rxsafe.service.metrics import serve_metrics
+from rxsafe.service.prom import GrpcMetricsInterceptor, expose_service_metrics, start_metrics_server
 from rxsafe.service.servicer import CHECK_ANSWER_METHODS, MedicationSafetyServicer
 
 log = logging.getLogger("rxsafe.service")
@@ -34,8 +34,9 @@ MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 # Past this many authenticated calls in flight, new calls are refused with RESOURCE_EXHAUSTED instead of queueing
 # without bound (service.budgets: health streams and single callers have budgets of their own).
 MAX_CONCURRENT_RPCS = CallBudgets().work_total
-# On SIGTERM, calls in flight get this long to finish.
-GRACE_SECONDS = 10.0
+# On SIGTERM, calls in flight get this long to finish; open health Watch streams are ended after it. Orchestrators
+# allow ~10 s between SIGTERM and SIGKILL; a check takes well under a second.
+GRACE_SECONDS = 4.0
 
 
 @dataclass(frozen=True)
@@ -131,8 +132,8 @@ def build_server(
     interceptor = AccessInterceptor(access)
     budgets = CallBudgets()
     server = grpc.aio.server(
-        # Outermost first: request id and unexpected errors, then credentials, then the call budgets.
-        interceptors=[CallGuardInterceptor(), interceptor, BudgetInterceptor(budgets)],
+        # Outermost first: metrics (final codes), request id and unexpected errors, credentials, call budgets.
+        interceptors=[GrpcMetricsInterceptor(), CallGuardInterceptor(), interceptor, BudgetInterceptor(budgets)],
         options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
@@ -145,8 +146,18 @@ def build_server(
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
-    port = server.add_secure_port(address, tls.credentials()) if tls else server.add_insecure_port(address)
+    port = bind_port(server, address, tls)
     return server, port, health_servicer
+
+
+def bind_port(server: grpc.aio.Server, address: str, tls: TlsFiles | None) -> int:
+    """Binds ``address``; a port in use (or an address not on this host) is a clean error, not a traceback."""
+    try:
+        return server.add_secure_port(address, tls.credentials()) if tls else server.add_insecure_port(address)
+    except RuntimeError:
+        raise PortUnavailable(
+            f"cannot listen on {address}: the port is in use (another rxsafe?) or the address is not on this host"
+        ) from None
 
 
 async def serve(
@@ -174,11 +185,12 @@ async def serve(
         access_path=access_path,
         knowledge_path=knowledge_path,
     )
-    await server.start()
     metrics_server = None
     if metrics_port is not None:
-        metrics_server = await serve_metrics(service.metrics, host, metrics_port)
-        log.info("metrics", extra={"address": f"{host}:{metrics_server.sockets[0].getsockname()[1]}"})
+        expose_service_metrics(service.metrics)
+        metrics_server, _ = start_metrics_server(host, metrics_port)
+        log.info("metrics", extra={"address": f"{host}:{metrics_server.server_port}"})
+    await server.start()
     serving = health_pb2.HealthCheckResponse.SERVING
     await health_servicer.set("", serving)
     await health_servicer.set(SERVICE_NAME, serving)
@@ -192,8 +204,13 @@ async def serve(
     await health_servicer.enter_graceful_shutdown()
     await server.stop(GRACE_SECONDS)
     if metrics_server is not None:
-        metrics_server.close()
+        metrics_server.shutdown()
+        metrics_server.server_close()
     log.info("stopped")
+
+
+class PortUnavailable(Unavailable):
+    """Refused at start-up: the address cannot be bound (the port is in use)."""
 
 
 class UnsafeBinding(RxsafeError):
