@@ -90,6 +90,11 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 -- one flat list of c
     serve.add_argument("--tls-client-ca", type=Path, help="CA for client certificates: turns on mutual TLS")
     serve.add_argument("--metrics-port", type=int, default=None, help="serve /metrics (Prometheus) on this port")
     serve.add_argument("--policy", type=Path, default=None, help="facility policy (TOML); see docs/policy.example.toml")
+    serve.add_argument(
+        "--behind-tls-proxy",
+        action="store_true",
+        help="plaintext beyond loopback, for a container behind a TLS-terminating proxy (README: Docker)",
+    )
     serve.set_defaults(run=_serve)
 
     check = sub.add_parser("check", help="check a prescription (proto3 JSON in, proto3 JSON out)")
@@ -214,8 +219,11 @@ def _serve(args: argparse.Namespace) -> int:
             raise InvalidRequest("--tls-cert/--tls-key", "give both the certificate and its key")
         tls = TlsFiles(cert=args.tls_cert, key=args.tls_key, client_ca=args.tls_client_ca)
     access_path: Path = args.access or db.parent / "access.json"
-    access, dev_key = prepare_access(args.host, access_path, tls)
-    if dev_key:
+    access, dev_key = prepare_access(args.host, access_path, tls, behind_tls_proxy=args.behind_tls_proxy)
+    if dev_key and args.behind_tls_proxy:
+        # Never on the terminal of a container: its output ends up in log collectors.
+        print(f"first API key written to {access_path.with_name('dev.key')} (owner-only)", flush=True)
+    elif dev_key:
         # Shown once, on the terminal; never in the JSON log.
         print(f"development API key (also in {access_path.with_name('dev.key')}): {dev_key}", flush=True)
     make_private(*store_files(db))  # a store created before files were private

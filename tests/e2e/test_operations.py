@@ -109,3 +109,34 @@ def test_keys_list_and_revoke(tmp_path: Path) -> None:
     assert key_id not in rxsafe("keys", "list", "--access", str(access)).stdout
     assert rxsafe("keys", "revoke", key_id, "--access", str(access)).returncode == 1
     assert access.stat().st_mode & 0o077 == 0
+
+
+def test_the_container_command_starts_behind_a_tls_proxy_and_creates_a_private_key(tmp_path: Path) -> None:
+    # The Dockerfile's CMD, on a free port: beyond loopback without TLS only in the explicit proxy mode.
+    db = tmp_path / "rxsafe.duckdb"
+    refused = subprocess.run(
+        [str(RXSAFE), "serve", "--host", "0.0.0.0", "--port", "0", "--db", str(db), "--no-seed"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert refused.returncode == 1 and "without TLS" in refused.stderr
+    server = start_server(db, "--host", "0.0.0.0", "--behind-tls-proxy")
+    try:
+        assert server.address.startswith("0.0.0.0:")
+        key_file = db.with_name("dev.key")
+        assert key_file.stat().st_mode & 0o077 == 0
+        assert server.key not in "".join(server.logs)  # never logged
+        port = server.address.rsplit(":", 1)[1]
+        local = RunningServer(process=server.process, address=f"127.0.0.1:{port}", db=db)
+        answer = local.stub().CheckPrescription(
+            pb.CheckPrescriptionRequest(
+                patient_id=DEMO_CARDIOVASCULAR,
+                prescription=pb.Prescription(lines=[pb.PrescriptionLine(text="Aspirin")]),
+            ),
+            timeout=20,
+        )
+        assert answer.check_id
+    finally:
+        stop_server(server)

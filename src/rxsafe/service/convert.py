@@ -347,10 +347,17 @@ def recheck_date_from_pb(msg: pb.RecheckPrescriptionRequest) -> date | None:
     return _date(msg.as_of, "as_of")
 
 
+def _record_weight(patient: PatientRecord) -> int:
+    """Entries in an inline record (a typical one has ~30)."""
+    return 1 + len(patient.allergies) + len(patient.medications) + len(patient.conditions) + len(patient.observations)
+
+
 _encoded_lock = threading.Lock()
 _encoded_cache: dict[tuple[int, ...], tuple[tuple[object, ...], bytes]] = {}
 # The records of inline patients as last converted, by the bytes of their message.
-_inline_patients: BoundedCache[bytes, PatientRecord] = BoundedCache(256)
+# Bounded by the entries they hold, not by count: hostile records (hundreds of conditions, converted before the
+# service refuses them) would otherwise keep ~100 MB (`make soak`).
+_inline_patients: BoundedCache[bytes, PatientRecord] = BoundedCache(8192, weigh=_record_weight)
 
 
 def _lines_to_pb(lines: tuple[CheckedLine, ...]) -> list[pb.LineResult]:

@@ -24,6 +24,7 @@ from rxsafe.service.access import AccessFile, Role
 from rxsafe.service.budgets import BudgetInterceptor, CallBudgets
 from rxsafe.service.guard import CallGuardInterceptor
 from rxsafe.service.interceptors import AccessInterceptor
+from rxsafe.service.memory import trim_when_idle
 from rxsafe.service.prom import GrpcMetricsInterceptor, expose_service_metrics, start_metrics_server
 from rxsafe.service.servicer import CHECK_ANSWER_METHODS, MedicationSafetyServicer
 
@@ -195,6 +196,7 @@ async def serve(
     await health_servicer.set("", serving)
     await health_servicer.set(SERVICE_NAME, serving)
     log.info("serving", extra={"address": f"{host}:{bound}", "knowledge_version": service.knowledge.version})
+    idle_trim = asyncio.create_task(trim_when_idle())  # RSS falls back after a load peak
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -203,6 +205,7 @@ async def serve(
     log.info("draining", extra={"grace_seconds": GRACE_SECONDS})
     await health_servicer.enter_graceful_shutdown()
     await server.stop(GRACE_SECONDS)
+    idle_trim.cancel()
     if metrics_server is not None:
         metrics_server.shutdown()
         metrics_server.server_close()
@@ -229,15 +232,26 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def prepare_access(host: str, access_path: Path, tls: TlsFiles | None) -> tuple[AccessFile, str | None]:
+def prepare_access(
+    host: str, access_path: Path, tls: TlsFiles | None, *, behind_tls_proxy: bool = False
+) -> tuple[AccessFile, str | None]:
     """The access configuration to serve with, and a new development key when one was created.
 
     On loopback with no keys configured, a development key is created (and written beside the access file as
     ``dev.key``) so that one command starts a usable service. Beyond loopback, the service refuses to start
     without TLS, and refuses to start with no way to authenticate anyone.
+
+    ``behind_tls_proxy`` is the explicit mode for a container behind a TLS-terminating proxy (a sidecar, an
+    ingress, a service mesh): plaintext beyond loopback is accepted, because TLS ends at the proxy, and a first
+    key is created into ``dev.key`` (owner-only) when there is none; it is never printed or logged.
     """
     access = AccessFile.load(access_path)
-    loopback = is_loopback(host)
+    loopback = is_loopback(host) or behind_tls_proxy
+    if behind_tls_proxy and tls is None:
+        log.warning(
+            "plaintext gRPC behind a TLS-terminating proxy",
+            extra={"host": host, "note": "only the proxy may reach this port; clients must connect through it"},
+        )
     if not loopback and tls is None:
         raise UnsafeBinding(
             f"refusing to serve on {host} without TLS: patient data would cross the network in clear "

@@ -24,7 +24,7 @@ from rxsafe.service import convert
 from rxsafe.service.budgets import MAX_ANSWER_BYTES
 from rxsafe.service.errors import mapped_errors
 from rxsafe.service.interceptors import current_principal
-from rxsafe.service.memory import MemoryTrimmer
+from rxsafe.service.memory import TRIMMER
 
 log = logging.getLogger("rxsafe.service")
 
@@ -45,7 +45,7 @@ class MedicationSafetyServicer(pb_grpc.MedicationSafetyServicer):
         self.service = service
         self._reload = reload
         self._executor = ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="rxsafe-check")
-        self._trimmer = MemoryTrimmer()
+        self._trimmer = TRIMMER
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         """Runs blocking work off the event loop, carrying the caller's context (the authenticated principal)."""
