@@ -134,6 +134,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "interruptive": ("Bắt buộc xử lý", "Interruptive"),
     "override": ("Bỏ qua cảnh báo", "Override"),
     "override_by": ("bởi", "by"),
+    "asserted_by_client": ("do hệ thống {client} xác nhận", "as stated by {client}"),
     "not_overridden": ("Chưa có lý do bỏ qua", "Not overridden"),
     "source_text_marker": ("nguyên văn nguồn, {language}, chưa dịch", "source text in {language}, not translated"),
     "state_committed": ("ĐÃ LƯU ĐƠN — có ghi lý do bỏ qua cảnh báo", "SAVED — with alerts overridden"),

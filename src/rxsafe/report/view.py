@@ -145,7 +145,7 @@ def _conflict_view(number: int, conflict: Conflict, report: ConflictReport, lang
         override = OverrideView(
             reason=i18n.override_label(conflict.override.reason, lang),
             comment=conflict.override.comment,
-            by=conflict.override.overridden_by,
+            by=_override_by(conflict.override.overridden_by, conflict.override.asserted_by_client, lang),
         )
     return ConflictView(
         number=number,
@@ -173,6 +173,14 @@ def _conflict_view(number: int, conflict: Conflict, report: ConflictReport, lang
         ),
         override=override,
     )
+
+
+def _override_by(user: str, client: str, lang: Lang) -> str:
+    """The user as the calling system stated it, and that system (which authenticated) beside it."""
+    if not client:
+        return user
+    via = i18n.label("asserted_by_client", lang).format(client=client)
+    return f"{user} ({via})" if user else via
 
 
 def _notice_views(notices: tuple[Notice, ...], lang: Lang) -> tuple[NoticeView, ...]:
