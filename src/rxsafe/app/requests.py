@@ -86,6 +86,11 @@ def check_answer_budget(conflicts: int, limits: Limits) -> None:
         raise WorkTooLarge("max_conflicts", f"{conflicts} conflicts, over the answer budget of {limits.max_conflicts}")
 
 
+def check_identifier(field: str, value: str, limits: Limits) -> None:
+    """``InvalidRequest`` naming the field when an identifier (check id, prescription id) is over its limit."""
+    _bounded_id(field, value, limits)
+
+
 def validate_commit_fields(
     check_id: str, idempotency_key: str, prescriber_id: str, overrides: tuple[Override, ...], limits: Limits
 ) -> None:

@@ -17,6 +17,7 @@ from rxsafe.app.requests import (
     CheckRequest,
     Limits,
     check_answer_budget,
+    check_identifier,
     check_work_budget,
     validate_check_request,
     validate_commit_fields,
@@ -139,6 +140,7 @@ class SafetyService:
         """
         if not prescription_id:
             raise InvalidRequest("prescription_id", "required")
+        check_identifier("prescription_id", prescription_id, self.limits)
         store = self._store()
         original = store.get_check_by_prescription(prescription_id)
         if original is None:
@@ -280,6 +282,7 @@ class SafetyService:
         """A stored report, with its overrides once committed (the read is audited)."""
         if not check_id:
             raise InvalidRequest("check_id", "required")
+        check_identifier("check_id", check_id, self.limits)
         store = self._store()
         stored = store.get_check(check_id)
         if stored is None:
