@@ -98,9 +98,13 @@ class BudgetInterceptor(grpc.aio.ServerInterceptor):
             keys = self._keys(method, context)
             for key, limit in keys:
                 if self.in_flight[key] >= limit:
-                    self.refused[key.split(":", 1)[0]] += 1
-                    BUDGET_REFUSALS.labels(key.split(":", 1)[0]).inc()
-                    log.info("over budget", extra={"budget": key.split(":", 1)[0], "method": method})
+                    budget = key.split(":", 1)[0]
+                    self.refused[budget] += 1
+                    BUDGET_REFUSALS.labels(budget).inc()
+                    if _worth_logging(self.refused[budget]):  # a flood must not flood the log too
+                        log.info(
+                            "over budget", extra={"budget": budget, "method": method, "refused": self.refused[budget]}
+                        )
                     await context.abort(
                         grpc.StatusCode.RESOURCE_EXHAUSTED,
                         f"call budget {key.split(':', 1)[0]} ({limit} in flight) is used up: retry with backoff",
@@ -129,3 +133,8 @@ class BudgetInterceptor(grpc.aio.ServerInterceptor):
         if method in b.per_method:
             keys.append((f"per_method:{method}", b.per_method[method]))
         return keys
+
+
+def _worth_logging(refusals: int) -> bool:
+    """The 1st, 10th, 100th … refusal of a budget, then every 1,000th (the metric counts them all)."""
+    return refusals % 1000 == 0 or refusals in (1, 10, 100)
