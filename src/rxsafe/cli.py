@@ -30,6 +30,7 @@ from rxsafe.core.errors import InvalidRequest, RxsafeError
 from rxsafe.ehr.cli import register as register_ehr
 from rxsafe.gen import medication_safety_pb2 as pb
 from rxsafe.gen import medication_safety_pb2_grpc as pb_grpc
+from rxsafe.private_files import make_private, private_umask, store_files
 from rxsafe.report import cli as report_cli
 from rxsafe.service import convert
 from rxsafe.service.access import AccessFile, Purpose, Role
@@ -56,6 +57,7 @@ class RemoteError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rxsafe`` command."""
     args = _parser().parse_args(argv)
+    private_umask()  # every file a command writes (store, reports, exports) holds patient data
     try:
         result: int = args.run(args)
     except RxsafeError as error:
@@ -88,6 +90,11 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 -- one flat list of c
     serve.add_argument("--tls-client-ca", type=Path, help="CA for client certificates: turns on mutual TLS")
     serve.add_argument("--metrics-port", type=int, default=None, help="serve /metrics (Prometheus) on this port")
     serve.add_argument("--policy", type=Path, default=None, help="facility policy (TOML); see docs/policy.example.toml")
+    serve.add_argument(
+        "--behind-tls-proxy",
+        action="store_true",
+        help="plaintext beyond loopback, for a container behind a TLS-terminating proxy (README: Docker)",
+    )
     serve.set_defaults(run=_serve)
 
     check = sub.add_parser("check", help="check a prescription (proto3 JSON in, proto3 JSON out)")
@@ -171,6 +178,15 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 -- one flat list of c
     create.add_argument("--client", required=True, help="the calling system this key is for")
     create.add_argument("--access", type=Path, default=DEFAULT_ACCESS, help=f"access file (default {DEFAULT_ACCESS})")
     create.set_defaults(run=_keys_create)
+    listing = keys_sub.add_parser("list", help="list API keys (id, roles, client, created; never the secret)")
+    listing.add_argument("--access", type=Path, default=DEFAULT_ACCESS, help=f"access file (default {DEFAULT_ACCESS})")
+    listing.set_defaults(run=_keys_list)
+    revoke = keys_sub.add_parser(
+        "revoke", help="revoke an API key by id (a running server: rxsafe knowledge reload, or restart)"
+    )
+    revoke.add_argument("key_id", help="the key's id (rxsafe_<id>_…, as `keys list` shows it)")
+    revoke.add_argument("--access", type=Path, default=DEFAULT_ACCESS, help=f"access file (default {DEFAULT_ACCESS})")
+    revoke.set_defaults(run=_keys_revoke)
     return parser
 
 
@@ -203,10 +219,14 @@ def _serve(args: argparse.Namespace) -> int:
             raise InvalidRequest("--tls-cert/--tls-key", "give both the certificate and its key")
         tls = TlsFiles(cert=args.tls_cert, key=args.tls_key, client_ca=args.tls_client_ca)
     access_path: Path = args.access or db.parent / "access.json"
-    access, dev_key = prepare_access(args.host, access_path, tls)
-    if dev_key:
+    access, dev_key = prepare_access(args.host, access_path, tls, behind_tls_proxy=args.behind_tls_proxy)
+    if dev_key and args.behind_tls_proxy:
+        # Never on the terminal of a container: its output ends up in log collectors.
+        print(f"first API key written to {access_path.with_name('dev.key')} (owner-only)", flush=True)
+    elif dev_key:
         # Shown once, on the terminal; never in the JSON log.
         print(f"development API key (also in {access_path.with_name('dev.key')}): {dev_key}", flush=True)
+    make_private(*store_files(db))  # a store created before files were private
     service = build_service(db=db, knowledge=args.knowledge, seed=not args.no_seed, policy=args.policy)
     asyncio.run(
         serve(
@@ -303,6 +323,23 @@ def _keys_create(args: argparse.Namespace) -> int:
     access.save(args.access)
     print(key)
     print(f"(shown once; only its hash is kept in {args.access})", file=sys.stderr)
+    return EXIT_OK
+
+
+def _keys_list(args: argparse.Namespace) -> int:
+    access = AccessFile.load(args.access)
+    for key in sorted(access.keys.values(), key=lambda k: k.created):
+        print(f"{key.id}  {','.join(r.value for r in key.roles):<30} {key.created:<26} {key.client}")
+    for name, roles in sorted(access.tls_clients.items()):
+        print(f"tls:{name}  {','.join(r.value for r in roles)}")
+    return EXIT_OK
+
+
+def _keys_revoke(args: argparse.Namespace) -> int:
+    access = AccessFile.load(args.access)
+    access.revoke_key(args.key_id)
+    access.save(args.access)
+    print(f"revoked {args.key_id}; a running server stops accepting it on `rxsafe knowledge reload` or restart")
     return EXIT_OK
 
 

@@ -328,6 +328,8 @@ class Override(Frozen):
     reason: OverrideReason
     comment: str = ""
     overridden_by: str = ""
+    # The authenticated calling system that asserted ``overridden_by`` (the user is only what it says).
+    asserted_by_client: str = ""
 
 
 class Conflict(Frozen):

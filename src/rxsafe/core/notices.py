@@ -17,6 +17,7 @@ UNVERIFIED = frozenset(
         NoticeKind.UNRESOLVED_ALLERGY,
         NoticeKind.UNRESOLVED_MEDICATION,
         NoticeKind.NOT_COVERED,
+        NoticeKind.IDENTITY_MISMATCH,
     }
 )
 

@@ -570,10 +570,16 @@ class DuckDBRecordStore:
         # Wherever a committed prescription is read, its overrides (and their reasons) are shown with it.
         overrides = {
             conflict_id: Override(
-                conflict_id=conflict_id, reason=OverrideReason(reason), comment=comment or "", overridden_by=by or ""
+                conflict_id=conflict_id,
+                reason=OverrideReason(reason),
+                comment=comment or "",
+                overridden_by=by or "",
+                asserted_by_client=client or "",
             )
-            for conflict_id, reason, comment, by in cur.execute(
-                "SELECT conflict_id, reason, comment, overridden_by FROM overrides WHERE prescription_id = ?",
+            for conflict_id, reason, comment, by, client in cur.execute(
+                "SELECT o.conflict_id, o.reason, o.comment, o.overridden_by, c.asserted_by_client FROM overrides o"
+                " LEFT JOIN override_clients c ON c.prescription_id = o.prescription_id"
+                " AND c.conflict_id = o.conflict_id WHERE o.prescription_id = ?",
                 [prescription_id],
             ).fetchall()
         }
@@ -756,6 +762,12 @@ class DuckDBRecordStore:
                 VALUES (?, ?, ?, ?, ?, ?)
                 """,
                 rows,
+            )
+        clients = [[prescription_id, o.conflict_id, o.asserted_by_client] for o in overrides if o.asserted_by_client]
+        if clients:
+            cur.executemany(
+                "INSERT INTO override_clients (prescription_id, conflict_id, asserted_by_client) VALUES (?, ?, ?)",
+                clients,
             )
 
     def _bump_version(self, cur: duckdb.DuckDBPyConnection, result: CommitResult, what: str) -> None:

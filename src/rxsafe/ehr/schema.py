@@ -322,6 +322,21 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE TABLE report_bodies (body_hash VARCHAR PRIMARY KEY, body VARCHAR NOT NULL)",
         ),
     ),
+    Migration(
+        7,
+        "the calling system that asserted each override's user (the authenticated client); a table of its own, as"
+        " DuckDB cannot add a column to a table with an index",
+        (
+            """
+            CREATE TABLE override_clients (
+                prescription_id     VARCHAR NOT NULL,
+                conflict_id         VARCHAR NOT NULL,
+                asserted_by_client  VARCHAR NOT NULL
+            )
+            """,
+            "CREATE INDEX override_clients_prescription_idx ON override_clients (prescription_id)",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -19,6 +19,7 @@ import grpc
 from google.protobuf.message import Message
 
 from rxsafe.core.errors import InvalidRequest, Unavailable
+from rxsafe.private_files import make_private
 from rxsafe.report.i18n import LANGUAGES
 from rxsafe.report.inputs import RenderOptions, render_options
 
@@ -75,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
         content = _local(args.db, args.check_id, options)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(content)
+    make_private(out)  # the report names the patient; an existing file keeps its old mode otherwise
     sys.stdout.write(f"{out}\n")
     return EXIT_OK
 

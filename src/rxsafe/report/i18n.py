@@ -22,6 +22,7 @@ from rxsafe.core.enums import (
     Verdict,
 )
 from rxsafe.core.models import LocalizedText
+from rxsafe.report.source_text import language_name, text_language
 
 Lang = Literal["vi", "en"]
 LANGUAGES: tuple[Lang, ...] = ("vi", "en")
@@ -45,18 +46,42 @@ class Picked:
 
     text: str
     fallback: Lang | None = None
+    # Set when the text is untranslated source text: its own language ("fr", "ko", "en", "vi"), for the ``lang``
+    # attribute, and the marker that names it in the report's language.
+    source_lang: str = ""
+    source_marker: str = ""
 
 
 def pick(text: LocalizedText, lang: Lang) -> Picked:
-    """The text in ``lang``; else the other language's text, marked as a fallback; else empty."""
+    """The text in ``lang``; else the other language's text, marked as quoted source text; else empty.
+
+    Text in neither report language (French from the ANSM, Korean from the DUR lists) is marked as quoted
+    source text in its own language wherever it appears, never labelled as English.
+    """
     chosen = text.vi if lang == "vi" else text.en
     if chosen.strip():
+        found = text_language(chosen)
+        if found in FOREIGN_SOURCE_LANGUAGES:
+            return _quoted(chosen, found, lang)
         return Picked(chosen)
     other: Lang = "en" if lang == "vi" else "vi"
     other_text = text.en if lang == "vi" else text.vi
     if other_text.strip():
+        found = text_language(other_text)
+        if found in FOREIGN_SOURCE_LANGUAGES:
+            return _quoted(other_text, found, lang)
+        # Text in the other slot is in the other report language unless it is plainly in a third one.
         return Picked(other_text, fallback=other)
     return Picked("")
+
+
+# Languages sources write in that are neither report language.
+FOREIGN_SOURCE_LANGUAGES = frozenset({"fr", "ko"})
+
+
+def _quoted(text: str, source: str, lang: Lang) -> Picked:
+    marker = label("source_text_marker", lang).format(language=language_name(source, lang))
+    return Picked(text, source_lang=source, source_marker=marker)
 
 
 # Labels: one key, both languages. Kept as one table so a missing translation is a visible gap in review.
@@ -109,7 +134,16 @@ _LABELS: dict[str, tuple[str, str]] = {
     "interruptive": ("Bắt buộc xử lý", "Interruptive"),
     "override": ("Bỏ qua cảnh báo", "Override"),
     "override_by": ("bởi", "by"),
+    "asserted_by_client": ("do hệ thống {client} xác nhận", "as stated by {client}"),
     "not_overridden": ("Chưa có lý do bỏ qua", "Not overridden"),
+    "source_text_marker": ("nguyên văn nguồn, {language}, chưa dịch", "source text in {language}, not translated"),
+    "state_committed": ("ĐÃ LƯU ĐƠN — có ghi lý do bỏ qua cảnh báo", "SAVED — with alerts overridden"),
+    "state_committed_clean": ("ĐÃ LƯU ĐƠN", "SAVED"),
+    "headline_committed": (
+        "Đơn đã được lưu ({id}); {done}/{total} cảnh báo bắt buộc đã được bác sĩ ghi lý do bỏ qua.",
+        "Saved to the record ({id}); {done} of {total} interruptive alerts were overridden with a reason.",
+    ),
+    "state_recheck_nothing_new": ("KIỂM TRA LẠI — không có gì mới", "RE-CHECKED — nothing new"),
     "fallback_marker": ("bản tiếng Anh — chưa có bản tiếng Việt", "Vietnamese only — no English text"),
     "status": ("Trạng thái", "Status"),
     "ingredients": ("Hoạt chất", "Ingredients"),
@@ -187,6 +221,7 @@ _NOTICE: dict[NoticeKind, tuple[str, str]] = {
     NoticeKind.NOT_COVERED: ("Ngoài phạm vi cơ sở tri thức", "Not covered by the knowledge base"),
     NoticeKind.MEDICATION_WINDOW_ASSUMED: ("Thời gian dùng thuốc được giả định", "Medication window assumed"),
     NoticeKind.CHECK_NOT_RUN: ("Chưa kiểm tra được", "Check not run"),
+    NoticeKind.IDENTITY_MISMATCH: ("Thông tin người bệnh không khớp hồ sơ", "Patient identity does not match record"),
 }
 
 _OVERRIDE: dict[OverrideReason, tuple[str, str]] = {

@@ -145,7 +145,7 @@ def _conflict_view(number: int, conflict: Conflict, report: ConflictReport, lang
         override = OverrideView(
             reason=i18n.override_label(conflict.override.reason, lang),
             comment=conflict.override.comment,
-            by=conflict.override.overridden_by,
+            by=_override_by(conflict.override.overridden_by, conflict.override.asserted_by_client, lang),
         )
     return ConflictView(
         number=number,
@@ -173,6 +173,14 @@ def _conflict_view(number: int, conflict: Conflict, report: ConflictReport, lang
         ),
         override=override,
     )
+
+
+def _override_by(user: str, client: str, lang: Lang) -> str:
+    """The user as the calling system stated it, and that system (which authenticated) beside it."""
+    if not client:
+        return user
+    via = i18n.label("asserted_by_client", lang).format(client=client)
+    return f"{user} ({via})" if user else via
 
 
 def _notice_views(notices: tuple[Notice, ...], lang: Lang) -> tuple[NoticeView, ...]:
@@ -234,13 +242,45 @@ def _patient_view(report: ConflictReport, patient: PatientRecord | None, lang: L
     )
 
 
-def _committed_note(report: ConflictReport, lang: Lang) -> str:
+def _committed_note(report: ConflictReport, lang: Lang, key: str = "committed_note") -> str:
     # The verdict is the check's and stays as it was; once committed, say how the interruptive alerts were met.
     if not report.prescription_id:
         return ""
     interruptive = [c for c in report.conflicts if c.interruptive]
     done = sum(1 for c in interruptive if c.override is not None)
-    return i18n.label("committed_note", lang).format(id=report.prescription_id, done=done, total=len(interruptive))
+    return i18n.label(key, lang).format(id=report.prescription_id, done=done, total=len(interruptive))
+
+
+def _nothing_new(report: ConflictReport) -> bool:
+    """A re-check that found no new conflict and no change in severity."""
+    info = report.recheck
+    return info is not None and not info.new_conflict_ids and not info.changed_conflict_ids
+
+
+def _overridden(report: ConflictReport) -> int:
+    return sum(1 for c in report.conflicts if c.interruptive and c.override is not None)
+
+
+def state_label(report: ConflictReport, lang: Lang) -> str:
+    """The headline's label: the check's verdict, or what became of it (saved with overrides, re-checked)."""
+    if report.prescription_id and not report.recheck:
+        return i18n.label("state_committed" if _overridden(report) else "state_committed_clean", lang)
+    if _nothing_new(report):
+        return i18n.label("state_recheck_nothing_new", lang)
+    return i18n.verdict_label(report.verdict, lang)
+
+
+def headline(report: ConflictReport, lang: Lang) -> Picked:
+    """What to do now, for the report's state.
+
+    A saved prescription no longer says "stop before saving"; a re-check with nothing new says so; otherwise the
+    check's own summary.
+    """
+    if report.prescription_id and not report.recheck:
+        return i18n.Picked(_committed_note(report, lang, key="headline_committed"))
+    if _nothing_new(report) and report.recheck is not None:
+        return i18n.pick(report.recheck.summary, lang)
+    return i18n.pick(report.summary, lang)
 
 
 def build_view(report: ConflictReport, patient: PatientRecord | None, lang: Lang) -> ReportView:
@@ -253,16 +293,17 @@ def build_view(report: ConflictReport, patient: PatientRecord | None, lang: Lang
         lang=lang,
         labels=i18n.labels(lang),
         check_id=report.check_id,
-        verdict=i18n.verdict_label(report.verdict, lang),
+        verdict=state_label(report, lang),
         verdict_class=report.verdict.value.lower(),
-        summary=i18n.pick(report.summary, lang),
+        summary=headline(report, lang),
         patient=_patient_view(report, patient, lang),
         checked_at=i18n.format_timestamp(report.checked_at, lang),
         as_of=i18n.format_date(report.as_of, lang),
         knowledge_version=report.knowledge_version,
         policy=report.policy or "—",
         prescription_id=report.prescription_id,
-        committed_note=_committed_note(report, lang),
+        # Once saved, the headline itself says so (``headline``); the note would repeat it.
+        committed_note="" if report.prescription_id and not report.recheck else _committed_note(report, lang),
         conflicts=conflicts,
         notices=_notice_views(report.notices, lang),
         lines=_line_views(report, lang),

@@ -15,7 +15,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from rxsafe.app.caching import BoundedCache
-from rxsafe.app.requests import CheckRequest
+from rxsafe.app.requests import CheckRequest, Limits, check_date_range
 from rxsafe.app.service import RESULT_MEMO_SIZE
 from rxsafe.core.enums import AllergyStatus, OverrideReason, PregnancyStatus, Sex
 from rxsafe.core.errors import InvalidRequest
@@ -189,9 +189,11 @@ def _datetime(text: str, field: str) -> datetime | None:
     if not text:
         return None
     try:
-        return datetime.fromisoformat(text)
+        value = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidRequest(field, f"not a date or date-time (ISO 8601): {text[:40]!r}") from None
+    check_date_range(field, value.date())
+    return value
 
 
 def _prescription_from_pb(msg: pb.Prescription) -> Prescription:
@@ -217,9 +219,10 @@ def _date(text: str, field: str) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        value = date.fromisoformat(text)
     except ValueError:
         raise InvalidRequest(field, f"not a date (YYYY-MM-DD): {text[:40]!r}") from None
+    return check_date_range(field, value)
 
 
 # --- responses --------------------------------------------------------------------------------------------------
@@ -344,10 +347,17 @@ def recheck_date_from_pb(msg: pb.RecheckPrescriptionRequest) -> date | None:
     return _date(msg.as_of, "as_of")
 
 
+def _record_weight(patient: PatientRecord) -> int:
+    """Entries in an inline record (a typical one has ~30)."""
+    return 1 + len(patient.allergies) + len(patient.medications) + len(patient.conditions) + len(patient.observations)
+
+
 _encoded_lock = threading.Lock()
 _encoded_cache: dict[tuple[int, ...], tuple[tuple[object, ...], bytes]] = {}
 # The records of inline patients as last converted, by the bytes of their message.
-_inline_patients: BoundedCache[bytes, PatientRecord] = BoundedCache(256)
+# Bounded by the entries they hold, not by count: hostile records (hundreds of conditions, converted before the
+# service refuses them) would otherwise keep ~100 MB (`make soak`).
+_inline_patients: BoundedCache[bytes, PatientRecord] = BoundedCache(8192, weigh=_record_weight)
 
 
 def _lines_to_pb(lines: tuple[CheckedLine, ...]) -> list[pb.LineResult]:
@@ -415,6 +425,7 @@ def _conflict_to_pb(c: Conflict) -> pb.Conflict:
             reason=_to_pb_enum(c.override.reason, pb.OverrideReason, "OVERRIDE_REASON"),
             comment=c.override.comment,
             overridden_by=c.override.overridden_by,
+            asserted_by_client=c.override.asserted_by_client,
         )
         if c.override
         else None,
@@ -475,10 +486,16 @@ def rendered_report_to_pb(rendered: RenderedReport) -> pb.RenderedReport:
 
 def eprescription_request_from_pb(msg: pb.CheckEPrescriptionRequest, *, stored_patient: bool) -> CheckRequest:
     """The national e-prescription body as a ``CheckRequest``; bad JSON names ``body_json``."""
+    limit = Limits().max_body_bytes
+    if len(msg.body_json) > limit:
+        raise InvalidRequest("body_json", f"longer than {limit} characters")
     try:
         body = json.loads(msg.body_json)
     except json.JSONDecodeError as error:
         raise InvalidRequest("body_json", f"not JSON: {error.msg} at line {error.lineno}") from None
+    except RecursionError:
+        # The decoder recurses per nesting level; the body has at most two levels (lines, diagnoses).
+        raise InvalidRequest("body_json", "nested too deeply for an e-prescription") from None
     request = eprescription_to_check_request(body, stored_patient=stored_patient)
     as_of = _date(msg.as_of, "as_of")
     return request.model_copy(update={"as_of": as_of}) if as_of else request
