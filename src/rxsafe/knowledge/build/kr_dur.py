@@ -1,6 +1,7 @@
 """Korea's national DUR 병용금기 (contraindicated combinations), HIRA/MFDS, February 2026.
 
-Every row of ``dur_conc_bann.tsv`` (1,628) becomes a ``contraindicated`` rule cited ``HIRA DUR (KR)`` with the
+Every row of ``dur_conc_bann.tsv`` (1,628) becomes a ``contraindicated`` rule (``major`` for the 14 rows whose
+remark limits the prohibition to a dose band, patient group or treatment phase the line does not show) cited ``HIRA DUR (KR)`` with the
 level as written (병용금기) — a national contraindication list, like QĐ 5948 (SEVERITY.md says why). Sides are
 English ingredient names; a side may be a fixed combination (``a + b``, ``a+b``), carry an alternative name in
 parentheses (``rifampicin(rifampin)``) or a Korean qualifier (``midazolam(경구)`` = oral). A combination whose
@@ -28,6 +29,11 @@ LEVEL = "병용금기"
 FILE = Path("korea-dur-hira") / "dur_conc_bann.tsv"
 TRANSLATIONS_FILE = "kr_dur_translations.csv"
 TRANSLATION_MARK = "rxsafe reviewed translation"
+# Remarks that make the prohibition hold only under a condition a prescription line does not show (a weekly
+# methotrexate dose band, a patient group, a treatment phase): graded ``major`` with the condition in the text,
+# as ANSM's conditional levels are (SEVERITY.md). Timing remarks ("48시간 이내 병용금기") keep the prohibition.
+_CONDITIONAL_REMARK = re.compile(r"^(methotrexate 1주에 \d+mg 이상 투여시|75세 이상 남성|만성 림프구성 백혈병 환자에서)")
+CONDITIONAL_SEVERITY = "major"
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _PAREN = re.compile(r"\(([^()]*)\)")
 
@@ -124,7 +130,7 @@ def contribute(sources_dir: Path, names: NameIndex) -> Contribution:
                 a=sides[0][1],
                 b_kind=sides[1][0],
                 b=sides[1][1],
-                severity="contraindicated",
+                severity=CONDITIONAL_SEVERITY if _CONDITIONAL_REMARK.match(remark) else "contraindicated",
                 consequence_en=reason_en,
                 consequence_vi=reason_vi,
                 management_en=management_en,
