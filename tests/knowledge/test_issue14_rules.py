@@ -57,7 +57,9 @@ def test_va_never_makes_a_pair_contraindicated_on_its_own(kb: KnowledgeBase) -> 
 def test_strong_cyp1a2_inhibitor_with_tizanidine_is_derived_major(kb: KnowledgeBase) -> None:
     found = sources(kb, "tizanidine", "fluvoxamine")
     assert found[derived_rules.SOURCE_FDA] is Severity.MAJOR
-    derived = next(h for h in kb.interactions("tizanidine", "fluvoxamine") if h.rule.sources[0].source == derived_rules.SOURCE_FDA)
+    derived = next(
+        h for h in kb.interactions("tizanidine", "fluvoxamine") if h.rule.sources[0].source == derived_rules.SOURCE_FDA
+    )
     assert derived.rule.mechanism.en.startswith("Derived rule (rxsafe), via FDA index table: strong CYP1A2 inhibitor")
     assert "≥ 5-fold" in derived.rule.mechanism.en
     assert "fluvoxamine is in strong CYP1A2 inhibitors" in derived.via
@@ -101,8 +103,13 @@ def test_qd5948_group_sides_are_contraindicated_for_their_members(kb: KnowledgeB
 
 
 def test_mao_inhibitors_with_sympathomimetics_and_serotonergic_drugs_are_at_least_major(kb: KnowledgeBase) -> None:
-    for a, b in [("phenelzine", "pseudoephedrine"), ("amfetamine", "phenelzine"), ("moclobemide", "fluoxetine"),
-                 ("selegiline", "pethidine"), ("tranylcypromine", "sertraline")]:
+    for a, b in [
+        ("phenelzine", "pseudoephedrine"),
+        ("amfetamine", "phenelzine"),
+        ("moclobemide", "fluoxetine"),
+        ("selegiline", "pethidine"),
+        ("tranylcypromine", "sertraline"),
+    ]:
         assert (top(kb, a, b) or Severity.MINOR) >= Severity.MAJOR, (a, b)
 
 

@@ -70,8 +70,13 @@ def _mechanism_rules(sources_dir: Path, names: NameIndex, out: Contribution) -> 
         if member.class_id.startswith("fda:"):
             members.setdefault(member.class_id, set()).add(member.inn)
     boosted = _boosted_substrates(sources_dir, names)
-    pathways = sorted({c.class_id.removeprefix("fda:sensitive ").removesuffix(" substrates") for c in table.classes
-                       if c.class_id.startswith("fda:sensitive CYP")})
+    pathways = sorted(
+        {
+            c.class_id.removeprefix("fda:sensitive ").removesuffix(" substrates")
+            for c in table.classes
+            if c.class_id.startswith("fda:sensitive CYP")
+        }
+    )
     for pathway in pathways:
         substrates_id = fda.class_id(pathway, "substrate_sensitive")
         for role, severity in SEVERITY_BY_ROLE.items():
@@ -115,7 +120,9 @@ def _mechanism_rules(sources_dir: Path, names: NameIndex, out: Contribution) -> 
                     ),
                     consequence_en=_CONSEQUENCE_EN[role],
                     consequence_vi=_CONSEQUENCE_VI[role],
-                    sources=(SourceCite(SOURCE_FDA, f"{actor_id} × {substrates_id}", f"derived: {actor} × {substrate}"),),
+                    sources=(
+                        SourceCite(SOURCE_FDA, f"{actor_id} × {substrates_id}", f"derived: {actor} × {substrate}"),
+                    ),
                 )
             )
 

@@ -1,12 +1,12 @@
 """Korea's national DUR 병용금기 (contraindicated combinations), HIRA/MFDS, February 2026.
 
-Every row of ``dur_conc_bann.tsv`` (1,628) becomes a ``contraindicated`` rule (``major`` for the 14 rows whose
-remark limits the prohibition to a dose band, patient group or treatment phase the line does not show) cited ``HIRA DUR (KR)`` with the
-level as written (병용금기) — a national contraindication list, like QĐ 5948 (SEVERITY.md says why). Sides are
-English ingredient names; a side may be a fixed combination (``a + b``, ``a+b``), carry an alternative name in
-parentheses (``rifampicin(rifampin)``) or a Korean qualifier (``midazolam(경구)`` = oral). A combination whose
-components all map is a ``combination`` side; a name that does not map is kept as an ``unmapped`` side, so no
-row is dropped.
+Every row of ``dur_conc_bann.tsv`` (1,628) becomes a ``contraindicated`` rule (``major`` for the
+14 rows whose remark limits the prohibition to a dose band, patient group or treatment phase the line does not
+show), cited ``HIRA DUR (KR)`` with the level as written (병용금기): a national contraindication list, like
+QĐ 5948 (SEVERITY.md says why). Sides are English ingredient names; a side may be a fixed combination
+(``a + b``, ``a+b``), carry an alternative name in parentheses (``rifampicin(rifampin)``) or a Korean
+qualifier (``midazolam(경구)`` = oral). A combination whose components all map is a ``combination`` side;
+a name that does not map is kept as an ``unmapped`` side, so no row is dropped.
 
 The reason (``condi_rsn``) and the remark (``rmrk_cn``, e.g. "48시간 이내 병용금기") are Korean. They are shown in
 Korean with the pair's English ingredient names; where the reviewed table ``data/kr_dur_translations.csv``
@@ -32,7 +32,9 @@ TRANSLATION_MARK = "rxsafe reviewed translation"
 # Remarks that make the prohibition hold only under a condition a prescription line does not show (a weekly
 # methotrexate dose band, a patient group, a treatment phase): graded ``major`` with the condition in the text,
 # as ANSM's conditional levels are (SEVERITY.md). Timing remarks ("48시간 이내 병용금기") keep the prohibition.
-_CONDITIONAL_REMARK = re.compile(r"^(methotrexate 1주에 \d+mg 이상 투여시|75세 이상 남성|만성 림프구성 백혈병 환자에서)")
+_CONDITIONAL_REMARK = re.compile(
+    r"^(methotrexate 1주에 \d+mg 이상 투여시|75세 이상 남성|만성 림프구성 백혈병 환자에서)"
+)
 CONDITIONAL_SEVERITY = "major"
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _PAREN = re.compile(r"\(([^()]*)\)")
@@ -112,7 +114,7 @@ def contribute(sources_dir: Path, names: NameIndex) -> Contribution:
     for row in rows:
         name_1, name_2 = row["igrd_nm_1"].strip(), row["igrd_nm_2"].strip()
         sides = [map_side(name_1, names), map_side(name_2, names)]
-        for (kind, concept, _), raw in zip(sides, (name_1, name_2), strict=True):
+        for (kind, _concept, _), raw in zip(sides, (name_1, name_2), strict=True):
             if kind == "unmapped" and raw not in reported:
                 reported.add(raw)
                 out.unmapped.append((SOURCE, raw))

@@ -37,7 +37,7 @@ def _names(row: dict[str, str]) -> tuple[str, str]:
     if first and second:
         return first, second
     parts = row["pair_label"].split("/")
-    if len(parts) == 2:  # noqa: PLR2004 -- a label "A/B"; more slashes are names that contain one
+    if len(parts) == 2:  # a label "A/B"; more slashes are names that contain one
         label_first, label_second = parts[0].strip(), parts[1].strip()
         if first and first == label_second:
             return first, label_first
