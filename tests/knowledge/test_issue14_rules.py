@@ -122,3 +122,18 @@ def test_low_priority_pairs_stay_under_five_percent_contraindicated(kb: Knowledg
 def test_onc_high_priority_recall_at_major(kb: KnowledgeBase) -> None:
     high = measure(kb, "onc_high", read_pairs()["onc_high"])
     assert high.recall >= 0.95, high.misses
+
+
+def test_every_reviewed_translation_is_of_a_phrase_the_source_uses() -> None:
+    import csv  # noqa: PLC0415 -- only this test reads the source file
+
+    from tests.knowledge.conftest import SOURCES  # noqa: PLC0415
+
+    path = SOURCES / kr_dur.FILE
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+    used = {" ".join(r[c].split()) for r in rows for c in ("condi_rsn", "rmrk_cn")} | {"경구"}
+    unused = sorted(set(kr_dur.read_translations()) - used)
+    assert not unused, unused
