@@ -49,6 +49,10 @@ def test_a_va_critical_pair_is_major_and_a_significant_one_moderate(kb: Knowledg
     assert significant[va_ndfrt.SOURCE] is Severity.MODERATE
 
 
+def test_va_does_not_reach_a_pair_it_does_not_list(kb: KnowledgeBase) -> None:
+    assert va_ndfrt.SOURCE not in sources(kb, "amlodipine", "losartan")
+
+
 def test_va_never_makes_a_pair_contraindicated_on_its_own(kb: KnowledgeBase) -> None:
     for hit in kb.interactions("alfentanil", "linezolid"):
         assert hit.rule.severity < Severity.CONTRAINDICATED

@@ -22,6 +22,7 @@ from rxsafe.knowledge.build import (
     ddinter,
     dosing,
     drugbank,
+    kr_dur,
     pregnancy,
     qd5948,
     stopp,
@@ -132,6 +133,9 @@ def build(sources_dir: Path, out_dir: Path, corrections: Path = DEFAULT_CORRECTI
         if label in MAPPING_REPORTS:
             full, total = _mapped(contribution)
             log.append(f"    {MAPPING_REPORTS[label]}: {full} of {total} rules map on both sides ({full / total:.1%})")
+        if label == "kr_dur":
+            translated = sum(1 for r in contribution.rules if kr_dur.TRANSLATION_MARK in r.consequence_en)
+            log.append(f"    HIRA DUR reasons with a reviewed translation: {translated} of {len(contribution.rules)}")
     tables = merge(contributions)
     _add_patient_rules(ctx, tables, log)
     manifest = write_tables(tables, out_dir)
