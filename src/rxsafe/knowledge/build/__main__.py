@@ -22,6 +22,7 @@ from rxsafe.knowledge.build import (
     ddinter,
     dosing,
     drugbank,
+    kr_dur,
     pregnancy,
     qd5948,
     stopp,
@@ -72,7 +73,17 @@ PATIENT_CONTRIBUTORS: tuple[tuple[str, Callable[[BuildContext], PatientRules]], 
 )
 
 # Source modules written against the plain signature ``contribute(sources_dir, names) -> Contribution``.
-OPTIONAL_MODULES = ("ansm", "fda", "oscar", "crediblemeds")
+OPTIONAL_MODULES = ("ansm", "fda", "oscar", "crediblemeds", "kr_dur", "va_ndfrt", "derived_rules")
+
+
+# Sources whose name coverage the build log reports (issue 14): label → what to call it.
+MAPPING_REPORTS = {"kr_dur": "HIRA DUR 병용금기", "va_ndfrt": "VA NDF-RT"}
+
+
+def _mapped(contribution: Contribution) -> tuple[int, int]:
+    """(rules with no unmapped side, all rules) of one contribution."""
+    rules = contribution.rules
+    return sum(1 for r in rules if "unmapped" not in (r.a_kind, r.b_kind)), max(len(rules), 1)
 
 
 def _optional(module_name: str) -> Contributor | None:
@@ -119,6 +130,12 @@ def build(sources_dir: Path, out_dir: Path, corrections: Path = DEFAULT_CORRECTI
         if label == "qd5948":
             full, total = qd5948.mapping_report(contribution.rules)
             log.append(f"    QĐ 5948: {full} of {total} pairs map fully (ingredient or combination on both sides)")
+        if label in MAPPING_REPORTS:
+            full, total = _mapped(contribution)
+            log.append(f"    {MAPPING_REPORTS[label]}: {full} of {total} rules map on both sides ({full / total:.1%})")
+        if label == "kr_dur":
+            translated = sum(1 for r in contribution.rules if kr_dur.TRANSLATION_MARK in r.consequence_en)
+            log.append(f"    HIRA DUR reasons with a reviewed translation: {translated} of {len(contribution.rules)}")
     tables = merge(contributions)
     _add_patient_rules(ctx, tables, log)
     manifest = write_tables(tables, out_dir)

@@ -125,7 +125,8 @@ def merge_rules(rules: Iterable[RuleRow], problems: list[str]) -> list[RuleRow]:
         grouped.setdefault(_ordered(rule), []).append(rule)
     merged: list[RuleRow] = []
     for key, group in grouped.items():
-        group.sort(key=lambda r: (r.sources, r))
+        # QĐ 5948's texts first (the national text leads in every language); then source order.
+        group.sort(key=lambda r: (all(c.source != QD5948 for c in r.sources), r.sources, r))
         texts = {name: " | ".join(_distinct(getattr(r, name) for r in group)) for name in _TEXT_FIELDS}
         cites: list[SourceCite] = sorted({c for r in group for c in r.sources})
         severity = max((r.severity for r in group), key=SEVERITIES.index)
