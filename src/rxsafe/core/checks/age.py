@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rxsafe.core.checks.dur import dur_age
 from rxsafe.core.checks.patient import Outcome, Patient, line_ingredients, patient_conflict
 from rxsafe.core.checks.stopp import run_stopp
 from rxsafe.core.enums import ConflictKind
@@ -23,6 +24,8 @@ def age_check(patient: Patient, lines: Sequence[CheckedLine], knowledge: Knowled
     out = Outcome()
     age = patient.facts.age_years
     for line, ingredient in line_ingredients(lines):
+        # Korea's DUR age contraindications and cautions in the elderly (issue 14), then the sourced restrictions.
+        dur_age(patient, line, ingredient.inn, knowledge, policy, out)
         restrictions = knowledge.age_restrictions(ingredient.inn)
         if not restrictions:
             continue
