@@ -265,9 +265,19 @@ class DurRule(KnowledgeFact):
     below_age: float | None = None
     from_age: float | None = None
     forms_ko: str = ""
+    # Route families of ``forms_ko`` (``rxsafe.matching.dosage_form.FormFamily`` values); empty: every form.
+    routes: tuple[str, ...] = ()
     text_ko: str = ""
     source: SourceRef
 
     def fits(self, ingredients: Sequence[str]) -> bool:
         """Whether a line holding ``ingredients`` is the product the rule was written for."""
         return not self.combination or set(self.combination) <= set(ingredients)
+
+    def form_fit(self, line_routes: Sequence[str]) -> bool | None:
+        """True: the rule holds for the line's form; False: the line is another form; None: the form is unknown."""
+        if not self.routes:
+            return None if self.forms_ko and not line_routes else True
+        if not line_routes:
+            return None
+        return bool(set(self.routes) & set(line_routes))

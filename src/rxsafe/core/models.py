@@ -299,6 +299,8 @@ class CheckedLine(Frozen):
     resolution: Resolution
     # The line's dose text read into numbers (None when it gives none), for the dose checks.
     dose: DoseInstruction | None = None
+    # The routes its written form words name (``rxsafe.matching.dosage_form.FormFamily`` values); empty: unknown.
+    routes: tuple[str, ...] = ()
 
 
 # --- the report --------------------------------------------------------------------------------------------

@@ -179,6 +179,7 @@ class PatientRuleIndex:
                     below_age=_number(r["below_age"]),
                     from_age=_number(r["from_age"]),
                     forms_ko=r["forms_ko"],
+                    routes=tuple(r["routes"].split(LIST_SEPARATOR)) if r["routes"] else (),
                     text_ko=r["text_ko"],
                     source=_cite(r["source"]),
                 )

@@ -79,8 +79,10 @@ def _cross_reactive(
     match = _cross_reactivity(occurrence.inn, allergen, knowledge)
     if match is None:
         return None
-    why_en = f"{occurrence.inn} cross-reacts with {match.allergen} ({match.basis or 'side-chain similarity'})"
-    why_vi = f"{occurrence.inn} có phản ứng chéo với {match.allergen} ({match.basis or 'chuỗi bên tương tự'})"
+    # A lower-severity row is a drug the literature says is usually tolerated: it "may" cross-react.
+    verb_en, verb_vi = ("cross-reacts", "có") if match.severity >= Severity.MAJOR else ("may cross-react", "có thể có")
+    why_en = f"{occurrence.inn} {verb_en} with {match.allergen} ({match.basis or 'side-chain similarity'})"
+    why_vi = f"{occurrence.inn} {verb_vi} phản ứng chéo với {match.allergen} ({match.basis or 'chuỗi bên tương tự'})"
     evidence = (
         Evidence(
             source=match.source.source,

@@ -26,12 +26,27 @@ SEVERITY_OF_GRADE = {"1": Severity.CONTRAINDICATED, "2": Severity.MAJOR}
 CAUTION = Severity.MODERATE
 DURATION_CHECK = "duration"
 LACTATION_CHECK = "breastfeeding"
+FORM_CAVEAT = LocalizedText(
+    vi=" Nguồn chỉ áp dụng cho các dạng bào chế trích dẫn; dòng thuốc không ghi dạng bào chế.",
+    en=" The source restricts the rule to the forms quoted; the line does not state its form.",
+)
 
 
 def rules_for(knowledge: Knowledge, line: CheckedLine, inn: str, kind: DurRuleKind) -> list[DurRule]:
-    """The DUR rules of one kind that apply to the ingredient on this line (combination rules need every part)."""
+    """The DUR rules of one kind that apply to the ingredient on this line.
+
+    A combination rule needs every component on the line; a rule restricted to some dosage forms is dropped when
+    the line's written form is another route (an injection-only rule for a tablet), kept when the form is unknown.
+    """
     inns = [i.inn for i in line.resolution.ingredients]
-    return [r for r in knowledge.dur_rules(inn) if r.kind is kind and r.fits(inns)]
+    return [
+        r for r in knowledge.dur_rules(inn) if r.kind is kind and r.fits(inns) and r.form_fit(line.routes) is not False
+    ]
+
+
+def form_unknown(rule: DurRule, line: CheckedLine) -> bool:
+    """Whether the rule is restricted to forms the line may not be (its form is not written)."""
+    return rule.form_fit(line.routes) is None
 
 
 def source_text(rule: DurRule) -> LocalizedText:
@@ -61,7 +76,9 @@ def _applies(rule: DurRule, age: float) -> bool:
     return (rule.below_age is None or age < rule.below_age) and (rule.from_age is None or age >= rule.from_age)
 
 
-def dur_age(patient: Patient, line: CheckedLine, inn: str, knowledge: Knowledge, policy: Policy, out: Outcome) -> bool:
+def dur_age(  # noqa: PLR0917 -- called from the age check with its own arguments
+    patient: Patient, line: CheckedLine, inn: str, knowledge: Knowledge, policy: Policy, out: Outcome
+) -> bool:
     """Age contraindications and cautions in the elderly for one line's ingredient; whether any rule exists."""
     bans = rules_for(knowledge, line, inn, DurRuleKind.AGE)
     elderly = rules_for(knowledge, line, inn, DurRuleKind.ELDERLY)
@@ -80,14 +97,14 @@ def dur_age(patient: Patient, line: CheckedLine, inn: str, knowledge: Knowledge,
     out.ran.append((line.index, "age"))
     for rule in bans:
         if _applies(rule, age):
-            out.conflicts.append(_age_conflict(rule, age, line.index, policy))
+            out.conflicts.append(_age_conflict(rule, age, line.index, policy, form_unknown=form_unknown(rule, line)))
     if age >= ELDERLY_FROM_AGE:
         for rule in elderly:
             out.conflicts.append(_elderly_conflict(rule, age, line.index, policy))
     return True
 
 
-def _age_conflict(rule: DurRule, age: float, line_index: int, policy: Policy) -> Conflict:
+def _age_conflict(rule: DurRule, age: float, line_index: int, policy: Policy, *, form_unknown: bool) -> Conflict:
     inn = rule.inn
     band_en = " and ".join(
         filter(
@@ -108,18 +125,25 @@ def _age_conflict(rule: DurRule, age: float, line_index: int, policy: Policy) ->
         )
     )
     text = source_text(rule)
+    # A rule the source restricts to some dosage forms, for a line that does not write its form: a warning (major),
+    # not a block, so another form of the drug is not stopped by a rule that may not be about it.
+    severity = Severity.MAJOR if form_unknown else Severity.CONTRAINDICATED
+    caveat_en = FORM_CAVEAT.en if form_unknown else ""
+    caveat_vi = FORM_CAVEAT.vi if form_unknown else ""
     return patient_conflict(
         ConflictKind.AGE,
-        Severity.CONTRAINDICATED,
+        severity,
         policy,
         line_indexes=(line_index,),
         drugs=(inn,),
         rule_id=rule.rule_id,
         title=LocalizedText(vi=f"Tuổi: chống chỉ định {inn} ({band_vi})", en=f"Age: {inn} contraindicated ({band_en})"),
         detail=LocalizedText(
-            vi=f"Bệnh nhân {age:.1f} tuổi. {SOURCE_NAME} ghi chống chỉ định theo tuổi ({rule.source.level})." + text.vi,
+            vi=f"Bệnh nhân {age:.1f} tuổi. {SOURCE_NAME} ghi chống chỉ định theo tuổi ({rule.source.level})."
+            + text.vi
+            + caveat_vi,
             en=f"The patient is {age:.1f} years old. {SOURCE_NAME} lists an age contraindication "
-            f"({rule.source.level})." + text.en,
+            f"({rule.source.level})." + text.en + caveat_en,
         ),
         management=LocalizedText(
             vi="Không dùng ở lứa tuổi này; chọn thuốc khác phù hợp.",
@@ -212,12 +236,14 @@ def duration_check(patient: Patient, lines: Sequence[CheckedLine], knowledge: Kn
         out.ran.append((line.index, DURATION_CHECK))
         limit = min(rules, key=lambda r: r.max_days or 0)
         if limit.max_days is not None and days > limit.max_days:
-            out.conflicts.append(_duration_conflict(limit, days, line.index, policy))
+            out.conflicts.append(_duration_conflict(limit, days, line.index, policy, form_unknown(limit, line)))
     return out
 
 
-def _duration_conflict(rule: DurRule, days: int, line_index: int, policy: Policy) -> Conflict:
+def _duration_conflict(rule: DurRule, days: int, line_index: int, policy: Policy, form_unknown: bool) -> Conflict:
     text = source_text(rule)
+    if form_unknown:
+        text = LocalizedText(vi=text.vi + FORM_CAVEAT.vi, en=text.en + FORM_CAVEAT.en)
     return patient_conflict(
         ConflictKind.DURATION,
         CAUTION,

@@ -10,8 +10,10 @@ What is read, and how (anything else is left out and logged, never guessed):
 - ingredient names: the English column (``igrd_nm``; ``igrd_cd`` where the table swaps them, ``gnrl_nm``),
   bridged to an INN by the vocabulary; "함유제제" (products containing) is dropped from the name;
 - ages: ``N 세`` years, ``N 개월`` months; 미만 under N → below N; 이하 at or under N → below N + 1 (the
-  completed age is at most N); 이상 at or over N → from N. 39 rows give no unit: read as years, the wider
-  restriction (the figures are 18, the age of majority), and the level text says "unit not stated";
+  completed age is at most N); 이상 at or over N → from N. 39 rows give no unit (all "18", with texts about
+  newborns and premature infants): left out, since neither years nor months can be read with confidence;
+- a detail text that only lists dosage forms ("서방정", "주사제") restricts the rule to those forms: it goes to
+  ``forms_ko`` (the checker does not compare a line's form, and says so);
 - daily doses (``day_max_admin_cpct_cn``): per component in mg (g, µg converted); where the text gives
   alternatives ("나프록센 1,250mg 또는 나프록센나트륨 1,350mg": base or salt) the first, the base; where it gives
   one maximum per indication, the highest (a dose above it exceeds every indication's maximum); weekly doses,
@@ -45,6 +47,9 @@ _PRODUCTS_CONTAINING = "함유제제"
 _NUMBER_UNIT = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(mg|g|㎍|µg|μg|чg|mcg)(?![a-zA-Z])")
 _MG_PER = {"mg": 1.0, "g": 1000.0, "㎍": 0.001, "µg": 0.001, "μg": 0.001, "чg": 0.001, "mcg": 0.001}
 _NOT_DAILY_MASS = ("주1회", "IU", "방울", "단위")
+# A detail text that is only a list of dosage forms ("정제", "서방정", "구강용겔제, 연고제, 겔제"): the rule is
+# restricted to those forms. Korean form words end in 제 (…-form), 정 (tablet), 필름 (film) or 캡슐 (capsule).
+_FORM_WORD = re.compile(r"^[가-힣]{1,10}(?:제|정|필름|캡슐)(?:\([^)]*\))?$")
 
 
 def contribute(ctx: BuildContext) -> PatientRules:
@@ -110,6 +115,7 @@ def _rows(  # noqa: PLR0917 -- private, one shape for every table
                 below_age=cells.get("below_age", ""),
                 from_age=cells.get("from_age", ""),
                 forms_ko=cells.get("forms_ko", ""),
+                routes=routes_of(cells.get("forms_ko", "")),
                 text_ko=cells.get("text_ko", ""),
                 source=SourceCite(SOURCE, reference, level),
             )
@@ -129,11 +135,16 @@ def _age(ctx: BuildContext, folder: Path, out: PatientRules) -> None:
             _unmapped(out, file_name, serial, name)
             continue
         number, unit, comparison = r["rlvt_age"].strip(), r["rlvt_age_unit_nm"].strip(), r["age_prcs_cnd_nm"].strip()
+        if not unit:
+            # 39 rows give no unit; their texts speak of newborns and premature infants ("조숙아", "2개월 미만의
+            # 영아") while the figure is 18: neither years nor months can be read with confidence. Left out.
+            out.skipped.append((SOURCE, f"{file_name} #{serial} {name}: age {number} with no unit: not read"))
+            continue
         years = _years(number, unit)
         if years is None or comparison not in ("미만", "이하", "이상"):
             out.skipped.append((SOURCE, f"{file_name} #{serial}: age {number!r} {unit!r} {comparison!r} unreadable"))
             continue
-        written = f"{number}{unit or ' (unit not stated; read as years)'} {comparison}"
+        written = f"{number}{unit} {comparison}"
         bound: dict[str, str] = {}
         if comparison == "미만":
             bound["below_age"] = _figure(years)
@@ -144,7 +155,80 @@ def _age(ctx: BuildContext, folder: Path, out: PatientRules) -> None:
         else:
             bound["from_age"] = _figure(years)
         reference = f"{file_name} #{serial} {name}"
-        _rows(out, "age", serial, inns, reference, f"{LEVEL['age']} {written}", text_ko=r["dtl_info_cn"], **bound)
+        text = r["dtl_info_cn"].strip()
+        where = {"forms_ko": text} if is_form_list(text) else {"text_ko": text}
+        _rows(out, "age", serial, inns, reference, f"{LEVEL['age']} {written}", **where, **bound)
+
+
+# Korean dosage-form words → the route families of rxsafe.matching.dosage_form (values of FormFamily).
+_ROUTE_OF_FORM = {
+    **dict.fromkeys(
+        (
+            "정제",
+            "캡슐제",
+            "서방정",
+            "시럽제",
+            "경구용액제",
+            "경구용 액제",
+            "서방형정제",
+            "구강붕해정",
+            "산제",
+            "구강붕해필름",
+            "구강용해필름",
+            "과립제",
+            "저작정",
+            "서방성캡슐제",
+            "서방형캡슐제",
+            "저작정제",
+            "구강붕해정제",
+            "장용정제",
+            "세립제",
+            "츄정",
+            "분산정",
+            "환제",
+            "장용캡슐제",
+            "트로키제",
+            "서방형 정제",
+        ),
+        "oral",
+    ),
+    **dict.fromkeys(("주사제", "수액제"), "injection"),
+    **dict.fromkeys(("연고제", "크림제", "로션제", "외용액제", "겔제", "경피흡수제", "샴푸제", "라카제"), "skin"),
+    **dict.fromkeys(("흡입제", "흡입분말제", "에어로솔제"), "inhaled"),
+    **dict.fromkeys(("점비액제", "점비제"), "nose"),
+    "점안제": "eye",
+    **dict.fromkeys(("질정", "질정제", "좌제", "관장제"), "vaginal or rectal"),
+}
+# Words in a forms cell that are not forms: "복합제" (combination product), "단일제·복합제 포함" (single and
+# combination products). "모든제형" (all forms) and any word not mapped make the routes unknown (the rule holds
+# for every form).
+_NOT_FORMS = frozenset({"복합제", "단일제·복합제 포함"})
+
+
+def routes_of(forms: str) -> str:
+    """The route families a forms cell names, `` | ``-joined; "" when it names all forms or a form not mapped.
+
+    >>> routes_of("정제, 서방정 / 복합제"), routes_of("주사제"), routes_of("정제, 액제"), routes_of("모든제형")
+    ('oral', 'injection', '', '')
+    """
+    words = [re.sub(r"\(.*", "", w).strip() for w in re.split(r"[,/]", forms)]
+    words = [w for w in words if w and w not in _NOT_FORMS]
+    routes = {_ROUTE_OF_FORM.get(w) for w in words}
+    if not words or None in routes:
+        return ""
+    return " | ".join(sorted(r for r in routes if r))
+
+
+def is_form_list(text: str) -> bool:
+    """Whether a detail text only lists dosage forms (the rule is restricted to them).
+
+    >>> is_form_list("구강용겔제, 연고제, 겔제"), is_form_list("점비제(0.1%), 점비제(0.05%)")
+    (True, True)
+    >>> is_form_list("안전성 미확립")
+    False
+    """
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    return bool(parts) and all(_FORM_WORD.match(p) for p in parts)
 
 
 def _years(number: str, unit: str) -> float | None:

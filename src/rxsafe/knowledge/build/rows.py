@@ -223,6 +223,8 @@ class DurRuleRow:
     below_age: str
     from_age: str
     forms_ko: str
+    # The route families the forms name (oral, injection, skin …; `` | ``-joined), empty when unknown or all.
+    routes: str
     text_ko: str
     source: SourceCite
 
