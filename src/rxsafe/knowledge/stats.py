@@ -219,9 +219,9 @@ def patient_coverage(folder: Path) -> list[CheckCoverage]:
     # Korea's DUR rules (issue 14) by kind: ingredients they reach, and their rows.
     dur: dict[str, tuple[int, set[str]]] = {}
     for inn, dur_rules in index.dur.items():
-        for rule in dur_rules:
-            rows, inns = dur.get(rule.kind.value, (0, set()))
-            dur[rule.kind.value] = (rows + 1, inns | {inn})
+        for dur_rule in dur_rules:
+            rows, inns = dur.get(dur_rule.kind.value, (0, set()))
+            dur[dur_rule.kind.value] = (rows + 1, inns | {inn})
     no_dur: tuple[int, set[str]] = (0, set())
     reached = {
         "dose": (sum(len(v) for v in index.dose.values()), set(index.dose)),
