@@ -322,6 +322,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE TABLE report_bodies (body_hash VARCHAR PRIMARY KEY, body VARCHAR NOT NULL)",
         ),
     ),
+    Migration(
+        7,
+        "breastfeeding status as recorded (issue 14: Korea's DUR breastfeeding cautions; unknown is a stated gap)",
+        ("ALTER TABLE patients ADD COLUMN lactation_status VARCHAR NOT NULL DEFAULT 'UNKNOWN'",),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
