@@ -32,6 +32,28 @@ FORM_CAVEAT = LocalizedText(
 )
 
 
+def merge_findings(conflicts: Sequence[Conflict], policy: Policy) -> Conflict:
+    """Several sources' conflicts on one finding (one drug, one line) as one alert, not one per source.
+
+    The first's title and id, every source's evidence, the highest severity, the details joined.
+    """
+    first, *others = conflicts
+    if not others:
+        return first
+    severity = max(c.severity for c in conflicts)
+    return first.model_copy(
+        update={
+            "severity": severity,
+            "interruptive": policy.is_interruptive(first.kind, severity),
+            "evidence": tuple(e for c in conflicts for e in c.evidence),
+            "detail": LocalizedText(
+                vi=" ".join(c.detail.vi for c in conflicts if c.detail.vi),
+                en=" ".join(c.detail.en for c in conflicts if c.detail.en),
+            ),
+        }
+    )
+
+
 def rules_for(knowledge: Knowledge, line: CheckedLine, inn: str, kind: DurRuleKind) -> list[DurRule]:
     """The DUR rules of one kind that apply to the ingredient on this line.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rxsafe.core.checks.dur import dur_pregnancy, rules_for
+from rxsafe.core.checks.dur import dur_pregnancy, merge_findings, rules_for
 from rxsafe.core.checks.patient import Outcome, Patient, line_ingredients, patient_conflict
 from rxsafe.core.enums import ConflictKind, PregnancyStatus, Severity, Sex
 from rxsafe.core.knowledge_port import DurRuleKind, Knowledge, PregnancyCategory
@@ -37,10 +37,11 @@ def pregnancy_check(patient: Patient, lines: Sequence[CheckedLine], knowledge: K
             out.ran.append((line.index, CHECK))
         elif status is PregnancyStatus.PREGNANT:
             if categories or graded:
-                if categories:
-                    out.conflicts.append(_conflict(line.index, inn, categories, policy))
+                found = [_conflict(line.index, inn, categories, policy)] if categories else []
                 if graded:
-                    out.conflicts.append(dur_pregnancy(graded, line.index, policy))
+                    found.append(dur_pregnancy(graded, line.index, policy))
+                # One finding per drug: both sources' evidence on one conflict, the higher severity (SEVERITY.md).
+                out.conflicts.append(merge_findings(found, policy))
                 out.ran.append((line.index, CHECK))
             else:
                 out.gap(

@@ -33,6 +33,7 @@ from rxsafe.knowledge.build.rows import DurRuleRow, PatientRules, SourceCite
 
 FOLDER = "korea-dur-hira"
 SOURCE = "HIRA DUR (Korea)"
+CORRECTIONS = "hira-dur"  # the source key of this module's rows in knowledge/corrections.csv
 COMBINATION_SEPARATOR = " + "
 # The Korean name of each rule set, as the source states it: the level of every row of that table.
 LEVEL = {
@@ -130,6 +131,10 @@ def _age(ctx: BuildContext, folder: Path, out: PatientRules) -> None:
     file_name = "dur_age_bann.tsv"
     for r in _records(folder / file_name):
         serial, name = r["age_condi_sn"], _english(r, ("igrd_nm", "igrd_cd"))
+        decision, _ = ctx.corrections.apply(CORRECTIONS, f"{file_name} #{serial}", "rule", "age contraindication")
+        if decision == "left out":
+            out.skipped.append((SOURCE, f"{file_name} #{serial} {name}: left out by knowledge/corrections.csv"))
+            continue
         inns = _components(ctx, name)
         if inns is None:
             _unmapped(out, file_name, serial, name)
