@@ -246,3 +246,17 @@ def test_carbamazepine_allergy_warns_on_phenytoin_with_the_reported_rate(service
         service, [{"text": "Valproat natri 500mg", "dose_text": "1 viên/ngày"}], **allergic_to("Carbamazepin")
     )
     assert not of_kind(valproate, ConflictKind.ALLERGY)
+
+
+def test_a_rule_restricted_to_forms_follows_the_written_form(service: SafetyService) -> None:
+    # dur_age_bann.tsv: loratadine under 2 years, "시럽제, 정제, 캡슐제, 구강붕해필름" (oral forms).
+    toddler = {"birth_date": "2025-06-01", "sex": pb.SEX_FEMALE}
+    oral = check(service, [{"text": "Loratadin 10mg viên nén", "dose_text": "1 viên/ngày"}], **toddler)
+    assert [c.severity for c in of_kind(oral, ConflictKind.AGE)] == [Severity.CONTRAINDICATED]
+    unwritten = check(service, [{"text": "Loratadin 10mg", "dose_text": "10mg x 1 lần/ngày"}], **toddler)
+    (warning,) = of_kind(unwritten, ConflictKind.AGE)
+    assert warning.severity is Severity.MAJOR and "does not state its form" in warning.detail.en
+    # dur_dosage.tsv: ketorolac injection 2 days (#14), tablets 7 days (#13): an injection line gets the 2 days.
+    injection = {"text": "Ketorolac 30mg/ml thuốc tiêm", "dose_text": "1 ống/lần * 2 lần/ngày", "days": 5}
+    (duration,) = of_kind(check(service, [injection], **ADULT_MAN), ConflictKind.DURATION)
+    assert duration.evidence[0].source_level == "투여기간주의 2일"

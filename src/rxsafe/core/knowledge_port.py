@@ -277,7 +277,7 @@ class DurRule(KnowledgeFact):
     def form_fit(self, line_routes: Sequence[str]) -> bool | None:
         """True: the rule holds for the line's form; False: the line is another form; None: the form is unknown."""
         if not self.routes:
-            return None if self.forms_ko and not line_routes else True
+            return None if self.forms_ko else True
         if not line_routes:
             return None
         return bool(set(self.routes) & set(line_routes))

@@ -12,8 +12,9 @@ What is read, and how (anything else is left out and logged, never guessed):
 - ages: ``N 세`` years, ``N 개월`` months; 미만 under N → below N; 이하 at or under N → below N + 1 (the
   completed age is at most N); 이상 at or over N → from N. 39 rows give no unit (all "18", with texts about
   newborns and premature infants): left out, since neither years nor months can be read with confidence;
-- a detail text that only lists dosage forms ("서방정", "주사제") restricts the rule to those forms: it goes to
-  ``forms_ko`` (the checker does not compare a line's form, and says so);
+- a detail text that only lists dosage forms ("서방정", "주사제"), or opens with a form in brackets ("(정제) …"),
+  restricts the rule to forms: it goes to ``forms_ko``, with the route families it names in ``routes`` (empty when
+  a word is not mapped: the checker then cannot compare a line's form, and says so);
 - daily doses (``day_max_admin_cpct_cn``): per component in mg (g, µg converted); where the text gives
   alternatives ("나프록센 1,250mg 또는 나프록센나트륨 1,350mg": base or salt) the first, the base; where it gives
   one maximum per indication, the highest (a dose above it exceeds every indication's maximum); weekly doses,
@@ -50,7 +51,10 @@ _MG_PER = {"mg": 1.0, "g": 1000.0, "㎍": 0.001, "µg": 0.001, "μg": 0.001, "ч
 _NOT_DAILY_MASS = ("주1회", "IU", "방울", "단위")
 # A detail text that is only a list of dosage forms ("정제", "서방정", "구강용겔제, 연고제, 겔제"): the rule is
 # restricted to those forms. Korean form words end in 제 (…-form), 정 (tablet), 필름 (film) or 캡슐 (capsule).
-_FORM_WORD = re.compile(r"^[가-힣]{1,10}(?:제|정|필름|캡슐)(?:\([^)]*\))?$")
+_FORM_WORD = re.compile(r"^[가-힣][가-힣 ]{0,12}(?:제|정|필름|캡슐)(?:\([^)]*\))?$")
+# A detail text that opens with a form in brackets ("(정제) 6세 미만의 유아에게는 정제가 아닌 액제를 투여할 것"):
+# the rule's condition depends on the form, which the text gives in prose.
+_FORM_HEAD = re.compile(r"^\(\s*[가-힣 ,]*(?:제|정)")
 
 
 def contribute(ctx: BuildContext) -> PatientRules:
@@ -161,7 +165,7 @@ def _age(ctx: BuildContext, folder: Path, out: PatientRules) -> None:
             bound["from_age"] = _figure(years)
         reference = f"{file_name} #{serial} {name}"
         text = r["dtl_info_cn"].strip()
-        where = {"forms_ko": text} if is_form_list(text) else {"text_ko": text}
+        where = {"forms_ko": text} if is_form_list(text) or _FORM_HEAD.match(text) else {"text_ko": text}
         _rows(out, "age", serial, inns, reference, f"{LEVEL['age']} {written}", **where, **bound)
 
 
