@@ -50,6 +50,7 @@ from rxsafe.core.policy import Policy
 from rxsafe.ehr.audit import AuditAction, AuditEvent, AuditRow, ChainReport
 from rxsafe.ehr.identifiers import is_personal_id, mask_personal_id
 from rxsafe.ehr.store import RecordStore
+from rxsafe.matching.dosage_form import form_families
 from rxsafe.matching.dose import parse_dose
 from rxsafe.matching.port import Resolver
 from rxsafe.memo import ContentKey, IdentityMemo
@@ -196,6 +197,7 @@ class SafetyService:
                 line=line,
                 resolution=self.resolver.resolve_line(line),
                 dose=parse_dose(line.dose_text or line.text),
+                routes=tuple(sorted(form_families(f"{line.text} {line.dose_text}"))),
             )
             for i, line in enumerate(lines)
         )

@@ -9,6 +9,7 @@ from rxsafe.core.checks.allergy import allergy_conflicts
 from rxsafe.core.checks.dose import dose_check
 from rxsafe.core.checks.drug_disease import drug_disease_check
 from rxsafe.core.checks.duplicates import duplicate_conflicts
+from rxsafe.core.checks.dur import duration_check, lactation_check
 from rxsafe.core.checks.interactions import interaction_conflicts
 from rxsafe.core.checks.omission import omission_check
 from rxsafe.core.checks.patient import Patient
@@ -24,7 +25,17 @@ from rxsafe.core.verdict import decide, summarize
 
 CHECKS = (allergy_conflicts, interaction_conflicts, duplicate_conflicts)
 # Checks that use the patient's facts (issue 10); each also says, line by line, whether it ran.
-PATIENT_CHECKS = (dose_check, renal_check, pregnancy_check, age_check, drug_disease_check, omission_check)
+PATIENT_CHECKS = (
+    dose_check,
+    renal_check,
+    pregnancy_check,
+    age_check,
+    drug_disease_check,
+    omission_check,
+    # Korea's DUR (issue 14): maximum treatment duration, breastfeeding cautions.
+    duration_check,
+    lactation_check,
+)
 
 
 def check(

@@ -58,6 +58,9 @@ class ConflictKind(StrEnum):
     AGE = "AGE"
     DRUG_DISEASE = "DRUG_DISEASE"
     OMISSION = "OMISSION"
+    # Issue 14: Korea's DUR maximum treatment duration (투여기간주의) and breastfeeding cautions (수유부주의).
+    DURATION = "DURATION"
+    LACTATION = "LACTATION"
 
 
 class AllergyStatus(StrEnum):
@@ -81,6 +84,14 @@ class PregnancyStatus(StrEnum):
     UNKNOWN = "UNKNOWN"
     PREGNANT = "PREGNANT"
     NOT_PREGNANT = "NOT_PREGNANT"
+
+
+class LactationStatus(StrEnum):
+    """Whether the patient is breastfeeding, as recorded or as the request states; unknown is a stated gap."""
+
+    UNKNOWN = "UNKNOWN"
+    BREASTFEEDING = "BREASTFEEDING"
+    NOT_BREASTFEEDING = "NOT_BREASTFEEDING"
 
 
 class RecordEntryKind(StrEnum):

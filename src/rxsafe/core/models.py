@@ -13,6 +13,7 @@ from rxsafe.core.enums import (
     AllergenKind,
     AllergyStatus,
     ConflictKind,
+    LactationStatus,
     MatchMethod,
     MedicationWindowBasis,
     MedicationWindowStatus,
@@ -192,6 +193,8 @@ class PatientRecord(Frozen):
     observations: tuple[Observation, ...] = ()
     # As recorded (a pregnancy test, the prescriber's statement); ICD-10 O codes / Z33 also count (core.facts).
     pregnancy_status: PregnancyStatus = PregnancyStatus.UNKNOWN
+    # As recorded or stated by the request (issue 14): breastfeeding cautions need it; unknown is a stated gap.
+    lactation_status: LactationStatus = LactationStatus.UNKNOWN
 
 
 # --- the prescription --------------------------------------------------------------------------------------
@@ -296,6 +299,8 @@ class CheckedLine(Frozen):
     resolution: Resolution
     # The line's dose text read into numbers (None when it gives none), for the dose checks.
     dose: DoseInstruction | None = None
+    # The routes its written form words name (``rxsafe.matching.dosage_form.FormFamily`` values); empty: unknown.
+    routes: tuple[str, ...] = ()
 
 
 # --- the report --------------------------------------------------------------------------------------------
@@ -385,6 +390,7 @@ class PatientFacts(Frozen):
     age_years: float | None = None
     sex: Sex = Sex.UNSPECIFIED
     pregnancy: PregnancyStatus = PregnancyStatus.UNKNOWN
+    lactation: LactationStatus = LactationStatus.UNKNOWN
     weight_kg: float | None = None
     creatinine_mg_dl: float | None = None
     egfr: float | None = None

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 from pydantic import BaseModel
 
-from rxsafe.core.enums import AllergyStatus, OverrideReason, PregnancyStatus, Sex
+from rxsafe.core.enums import AllergyStatus, LactationStatus, OverrideReason, PregnancyStatus, Sex
 from rxsafe.core.errors import (
     CheckNotFound,
     CommitRefused,
@@ -100,7 +100,7 @@ DEFAULT_IMPORT_SOURCE = "import"
 # sorted by row id in Python: an ORDER BY adds a sort operator costing ~0.3 ms per lookup for a dozen rows.
 _SELECT_PATIENT = """
     SELECT name, birth_date, sex, allergy_status, weight_kg, record_version,
-           insurance_card, address, legal_rep_json, blood_group, height_cm, pregnancy_status
+           insurance_card, address, legal_rep_json, blood_group, height_cm, pregnancy_status, lactation_status
     FROM patients WHERE patient_id = ?
 """
 # Column lists are import_writer's constants, shared with the importer so both read and write the same layout.
@@ -304,8 +304,8 @@ class DuckDBRecordStore:
                     """
                     INSERT INTO patients (patient_id, name, birth_date, sex, allergy_status, weight_kg,
                                           insurance_card, address, legal_rep_json, blood_group, height_cm,
-                                          pregnancy_status, record_version, source)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                          pregnancy_status, lactation_status, record_version, source)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     [*_patient_values(record), version, source],
                 )
@@ -317,6 +317,8 @@ class DuckDBRecordStore:
                     changes.append(f"allergy status {old.allergy_status.value} → {record.allergy_status.value}")
                 if old.pregnancy_status != record.pregnancy_status:
                     changes.append("pregnancy status changed")
+                if old.lactation_status != record.lactation_status:
+                    changes.append("breastfeeding status changed")
             changes += _replace_entries(
                 cur,
                 table=ALLERGIES,
@@ -351,7 +353,8 @@ class DuckDBRecordStore:
                     """
                     UPDATE patients SET name = ?, birth_date = ?, sex = ?, allergy_status = ?, weight_kg = ?,
                                         insurance_card = ?, address = ?, legal_rep_json = ?, blood_group = ?,
-                                        height_cm = ?, pregnancy_status = ?, record_version = ?, source = ?
+                                        height_cm = ?, pregnancy_status = ?, lactation_status = ?,
+                                        record_version = ?, source = ?
                     WHERE patient_id = ?
                     """,
                     [*_patient_values(record)[1:], version, source, record.patient_id],
@@ -368,7 +371,7 @@ class DuckDBRecordStore:
         if row is None:
             return None
         name, birth_date, sex, allergy_status, weight_kg, record_version = row[:6]
-        insurance_card, address, legal_rep_json, blood_group, height_cm, pregnancy_status = row[6:]
+        insurance_card, address, legal_rep_json, blood_group, height_cm, pregnancy_status, lactation_status = row[6:]
         allergies = tuple(
             Allergy(
                 id=_ALLERGY_ID.format(a[0]),
@@ -410,6 +413,7 @@ class DuckDBRecordStore:
             sex=Sex(sex),
             allergy_status=AllergyStatus(allergy_status),
             pregnancy_status=PregnancyStatus(pregnancy_status),
+            lactation_status=LactationStatus(lactation_status),
             allergies=allergies,
             medications=medications,
             weight_kg=weight_kg,
@@ -953,6 +957,7 @@ def _patient_values(record: PatientRecord) -> list[Any]:
         record.blood_group,
         record.height_cm,
         record.pregnancy_status.value,
+        record.lactation_status.value,
     ]
 
 

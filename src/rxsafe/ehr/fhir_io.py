@@ -401,6 +401,7 @@ _ISSUE_CODE = {
     ConflictKind.INTERACTION: ("DRUG", "Drug Interaction Alert"),
     ConflictKind.DUPLICATE_THERAPY: ("DUPTHPY", "Duplicate Therapy Alert"),
     ConflictKind.DOSE: ("DOSE", "Dosage problem"),
+    ConflictKind.DURATION: ("DOSEDURH", "High Dose Duration Alert"),
 }
 # DetectedIssue.severity is high | moderate | low.
 _ISSUE_SEVERITY = {

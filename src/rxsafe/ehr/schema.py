@@ -337,6 +337,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX override_clients_prescription_idx ON override_clients (prescription_id)",
         ),
     ),
+    Migration(
+        8,
+        "breastfeeding status as recorded (issue 14: Korea's DUR breastfeeding cautions; unknown is a stated gap)",
+        ("ALTER TABLE patients ADD COLUMN lactation_status VARCHAR NOT NULL DEFAULT 'UNKNOWN'",),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

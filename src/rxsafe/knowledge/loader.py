@@ -20,6 +20,7 @@ from rxsafe.core.knowledge_port import (
     CrossReactivity,
     DoseLimit,
     DrugClass,
+    DurRule,
     InteractionHit,
     InteractionRule,
     PatientRule,
@@ -142,9 +143,11 @@ class KnowledgeBase:
 
         self._parent = _parents(path)
 
-        self._cross: dict[tuple[str, str], tuple[bool, str, str]] = {}
-        for drug_a, drug_b, cross, basis, source in _rows(path / "cross_reactivity.tsv"):
-            self._cross[(drug_a, drug_b)] = (cross == "1", basis, source)
+        self._cross: dict[tuple[str, str], tuple[bool, str, str, str]] = {}
+        for drug_a, drug_b, cross, basis, source, severity in _rows(
+            path / "cross_reactivity.tsv", ("drug_a", "drug_b", "cross_reactive", "basis", "source", "severity")
+        ):
+            self._cross[(drug_a, drug_b)] = (cross == "1", basis, source, severity)
 
         self._rule_cache: dict[int, InteractionRule] = {}
         self._classes_of_cache: dict[str, tuple[DrugClass, ...]] = {}
@@ -196,13 +199,14 @@ class KnowledgeBase:
         found = self._cross.get((allergen, drug))
         if found is None:
             return None
-        cross, basis, source = found
+        cross, basis, source, severity = found
         return CrossReactivity(
             allergen=allergen,
             drug=drug,
             cross_reactive=cross,
             basis=basis,
             source=SourceRef(source=source, reference=f"{allergen} / {drug}"),
+            severity=Severity[severity.upper()] if severity else Severity.MAJOR,
         )
 
     def therapeutic_groups(self, inn: str) -> Sequence[str]:
@@ -238,6 +242,10 @@ class KnowledgeBase:
     def start_rules(self) -> Sequence[PatientRule]:
         """Every START rule."""
         return self.patient.start
+
+    def dur_rules(self, inn: str) -> Sequence[DurRule]:
+        """Korea's patient-level DUR rules naming the ingredient (daily doses are in ``dose_limits``)."""
+        return self.patient.dur.get(inn, ())
 
     def matches_atc(self, inn: str, patterns: Sequence[str]) -> bool:
         """Whether an ATC code of the ingredient matches a pattern."""

@@ -210,6 +210,8 @@ _KIND: dict[ConflictKind, tuple[str, str]] = {
     ConflictKind.AGE: ("Tuổi", "Age"),
     ConflictKind.DRUG_DISEASE: ("Thuốc – bệnh", "Drug–disease"),
     ConflictKind.OMISSION: ("Có thể thiếu thuốc", "Possible omission"),
+    ConflictKind.DURATION: ("Thời gian dùng thuốc", "Treatment duration"),
+    ConflictKind.LACTATION: ("Cho con bú", "Breastfeeding"),
 }
 
 _NOTICE: dict[NoticeKind, tuple[str, str]] = {

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from rxsafe.app.caching import BoundedCache
 from rxsafe.app.requests import CheckRequest, Limits, check_date_range
 from rxsafe.app.service import RESULT_MEMO_SIZE
-from rxsafe.core.enums import AllergyStatus, OverrideReason, PregnancyStatus, Sex
+from rxsafe.core.enums import AllergyStatus, LactationStatus, OverrideReason, PregnancyStatus, Sex
 from rxsafe.core.errors import InvalidRequest
 from rxsafe.core.models import (
     Allergy,
@@ -181,6 +181,10 @@ def _patient_from_pb(msg: pb.Patient) -> PatientRecord:
             msg.pregnancy_status, pb.PregnancyStatus, "PREGNANCY_STATUS", PregnancyStatus, "patient.pregnancy_status"
         )
         or PregnancyStatus.UNKNOWN,
+        lactation_status=_from_pb_enum(
+            msg.lactation_status, pb.LactationStatus, "LACTATION_STATUS", LactationStatus, "patient.lactation_status"
+        )
+        or LactationStatus.UNKNOWN,
     )
 
 
@@ -310,6 +314,7 @@ def _facts_to_pb(facts: PatientFacts) -> pb.PatientFacts:
     return pb.PatientFacts(
         age_years=facts.age_years,
         pregnancy=_to_pb_enum(facts.pregnancy, pb.PregnancyStatus, "PREGNANCY_STATUS"),
+        lactation=_to_pb_enum(facts.lactation, pb.LactationStatus, "LACTATION_STATUS"),
         weight_kg=facts.weight_kg,
         creatinine_mg_dl=facts.creatinine_mg_dl,
         egfr=facts.egfr,

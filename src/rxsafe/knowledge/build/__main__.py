@@ -16,12 +16,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rxsafe.knowledge.build import (
+    allergy_cross,
     allergy_groups,
     atc,
     betalactam,
     ddinter,
     dosing,
     drugbank,
+    hira_dur,
     kr_dur,
     pregnancy,
     qd5948,
@@ -62,6 +64,7 @@ CONTRIBUTORS: tuple[tuple[str, Contributor], ...] = (
     ("ddinter", ddinter.contribute),
     ("betalactam", betalactam.contribute),
     ("allergy-groups", allergy_groups.contribute),
+    ("allergy-cross-reactivity", allergy_cross.contribute),
     ("reviewed-names", _reviewed_names),
 )
 
@@ -70,6 +73,7 @@ PATIENT_CONTRIBUTORS: tuple[tuple[str, Callable[[BuildContext], PatientRules]], 
     ("dentrx", dosing.contribute),
     ("pregnancy", pregnancy.contribute),
     ("stopp-start", stopp.contribute),
+    ("hira-dur", hira_dur.contribute),
 )
 
 # Source modules written against the plain signature ``contribute(sources_dir, names) -> Contribution``.
@@ -153,9 +157,11 @@ def _add_patient_rules(ctx: BuildContext, tables: Tables, log: list[str]) -> Non
         tables.pregnancy.extend(r for r in rules.pregnancy if r.source.source == pregnancy.SOURCE_FDA)
         tables.pregnancy_gnuhealth.extend(r for r in rules.pregnancy if r.source.source == pregnancy.SOURCE_GNU)
         tables.stopp_rules.extend(rules.stopp_rules)
+        tables.dur_rules.extend(rules.dur_rules)
         log.append(
             f"  {label}: {len(rules.dose_limits)} dose limits, {len(rules.age_restrictions)} age restrictions, "
             f"{len(rules.pregnancy)} pregnancy letters, {len(rules.stopp_rules)} STOPP/START iterations"
+            + (f", {len(rules.dur_rules)} DUR rule rows" if rules.dur_rules else "")
         )
         log.extend(f"    left out ({source}): {what}" for source, what in rules.skipped[:40])
         if len(rules.skipped) > 40:

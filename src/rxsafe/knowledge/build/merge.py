@@ -21,6 +21,7 @@ from rxsafe.knowledge.build.rows import (
     Contribution,
     CrossReactivityRow,
     DoseLimitRow,
+    DurRuleRow,
     IngredientRow,
     MemberRow,
     MoietyRow,
@@ -65,6 +66,8 @@ class Tables:
     pregnancy_gnuhealth: list[PregnancyRow] = field(default_factory=list)
     stopp_rules: list[PatientRuleRow] = field(default_factory=list)
     moieties: list[MoietyRow] = field(default_factory=list)
+    # Korea's patient-level DUR rules (issue 14).
+    dur_rules: list[DurRuleRow] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
@@ -143,6 +146,9 @@ def merge_rules(rules: Iterable[RuleRow], problems: list[str]) -> list[RuleRow]:
     return merged
 
 
+_SEVERITY_RANK = ("", "minor", "moderate", "major", "contraindicated")
+
+
 def merge_cross_reactivity(rows: Iterable[CrossReactivityRow]) -> list[CrossReactivityRow]:
     """One row per ordered pair; if two source rows disagree, cross-reactive wins (fail safe), both bases kept."""
     grouped: dict[tuple[str, str], list[CrossReactivityRow]] = {}
@@ -155,6 +161,8 @@ def merge_cross_reactivity(rows: Iterable[CrossReactivityRow]) -> list[CrossReac
             any(r.cross_reactive for r in group),
             " | ".join(_distinct(r.basis for r in sorted(group))),
             " | ".join(_distinct(r.source for r in sorted(group))),
+            # The highest severity any cross-reactive row gives (fail safe, as for interactions).
+            max((r.severity for r in group if r.cross_reactive), key=_SEVERITY_RANK.index, default=""),
         )
         for (a, b), group in grouped.items()
     ]

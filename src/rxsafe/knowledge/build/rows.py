@@ -90,6 +90,8 @@ class CrossReactivityRow:
     cross_reactive: bool
     basis: str
     source: str
+    # The severity of the allergy conflict the pair raises (knowledge/SEVERITY.md); empty when not cross-reactive.
+    severity: str = "major"
 
 
 @dataclass(frozen=True, order=True)
@@ -202,6 +204,31 @@ class PatientRuleRow:
     source: SourceCite
 
 
+@dataclass(frozen=True, order=True)
+class DurRuleRow:
+    """One patient-level rule of Korea's DUR for one ingredient (knowledge/dur_rules.tsv, issue 14).
+
+    ``kind``: ``age``, ``pregnancy``, ``daily_dose``, ``duration``, ``elderly``, ``lactation``. A rule written for
+    a combination names all its components in ``combination`` (`` + ``-joined) and applies only to a line that
+    holds them all. Numbers as text; empty where the kind does not use them.
+    """
+
+    rule_id: str
+    kind: str
+    inn: str
+    combination: str
+    grade: str
+    limit_mg: str
+    max_days: str
+    below_age: str
+    from_age: str
+    forms_ko: str
+    # The route families the forms name (oral, injection, skin …; `` | ``-joined), empty when unknown or all.
+    routes: str
+    text_ko: str
+    source: SourceCite
+
+
 @dataclass
 class PatientRules:
     """What the patient-level source modules add (kept apart from ``Contribution``: these tables are not merged)."""
@@ -210,5 +237,6 @@ class PatientRules:
     age_restrictions: list[AgeRestrictionRow] = field(default_factory=list)
     pregnancy: list[PregnancyRow] = field(default_factory=list)
     stopp_rules: list[PatientRuleRow] = field(default_factory=list)
+    dur_rules: list[DurRuleRow] = field(default_factory=list)
     # (source, what was left out and why): printed by the build.
     skipped: list[tuple[str, str]] = field(default_factory=list)

@@ -20,6 +20,7 @@ from rxsafe.knowledge.build.rows import (
     ClassRow,
     CrossReactivityRow,
     DoseLimitRow,
+    DurRuleRow,
     IngredientRow,
     MemberRow,
     MoietyRow,
@@ -48,6 +49,7 @@ TABLES: tuple[tuple[str, type[Any], str], ...] = (
     ("pregnancy_gnuhealth.tsv", PregnancyRow, "pregnancy_gnuhealth"),
     ("stopp_rules.tsv", PatientRuleRow, "stopp_rules"),
     ("moieties.tsv", MoietyRow, "moieties"),
+    ("dur_rules.tsv", DurRuleRow, "dur_rules"),
 )
 
 
