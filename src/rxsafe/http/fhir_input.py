@@ -129,6 +129,9 @@ def _draft_orders(bundle: Any) -> tuple[tuple[PrescriptionLine, ...], tuple[str,
 
 
 def _read_order(resource: Mapping[str, Any], at: str) -> Medication | None:
+    if "medicationCodeableConcept" not in resource and "medicationReference" not in resource:
+        # The model's own message for this choice element names no element.
+        raise InvalidRequest(f"{at}.medicationCodeableConcept", "required: the drug as written (text or coding)")
     problem = validation_problem(resource)
     if problem:
         element, _, message = problem.partition(": ")
