@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date
 
@@ -10,6 +11,7 @@ from rxsafe.core.models import Conflict, ConflictReport, LocalizedText, Notice
 from rxsafe.http.cards import (
     INFO_CARD,
     NOTICE_BASE,
+    CardsEncoder,
     CardTier,
     card_reference,
     card_tier,
@@ -99,3 +101,17 @@ def test_what_could_not_be_checked_is_a_warning_card() -> None:
     cards = cards_response(report(notices=(notice,)), ["MedicationRequest/a"], "en").body["cards"]
     assert [c["indicator"] for c in cards] == ["warning"]
     assert cards[0]["extension"]["vn.rxsafe"] == {"notice": "UNRESOLVED_LINE", "orders": ["MedicationRequest/a"]}
+
+
+def test_the_encoder_gives_the_same_json_as_the_cards_and_only_the_ids_change() -> None:
+    result = report(conflict(1, Severity.CONTRAINDICATED, interruptive=True), conflict(2, Severity.MINOR))
+    encoder = CardsEncoder()
+    body, indicators = encoder.encode(result, ["MedicationRequest/a"], "vi", {"notChecked": ["ServiceRequest/x"]})
+    expected = cards_response(result, ["MedicationRequest/a"], "vi").body
+    expected["extension"]["vn.rxsafe"]["notChecked"] = ["ServiceRequest/x"]
+    assert json.loads(body) == expected
+    assert indicators == ("critical", "info")
+    again = result.model_copy(update={"check_id": "chk-" + uuid.uuid4().hex})  # the memo's result, checked again
+    second = json.loads(encoder.encode(again, ["MedicationRequest/a"], "vi")[0])
+    assert second == cards_response(again, ["MedicationRequest/a"], "vi").body
+    assert second["cards"][0]["uuid"] != expected["cards"][0]["uuid"]

@@ -28,7 +28,7 @@ from rxsafe.app.service import SafetyService
 from rxsafe.core.errors import RxsafeError
 from rxsafe.core.models import Prescription
 from rxsafe.http.auth import AccessReader, JwtVerifier, authenticate, require_role
-from rxsafe.http.cards import EXTENSION, CardsAnswer, cards_response
+from rxsafe.http.cards import EXTENSION, CardsEncoder
 from rxsafe.http.discovery import HOOKS, discovery
 from rxsafe.http.feedback import parse_feedback, record_feedback
 from rxsafe.http.fhir_input import HookRequest, parse_hook_request
@@ -51,6 +51,14 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
+class Encoded:
+    """An answer's JSON body and the indicators of its cards (for the metrics)."""
+
+    body: bytes
+    indicators: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class HttpSettings:
     """What the HTTP facade needs besides the service: the access file (and its path) and the JWT issuers."""
 
@@ -65,6 +73,7 @@ class CdsHooksApp:
         self.service = service
         self.settings = settings
         self.metrics = metrics or CdsMetrics()
+        self._cards = CardsEncoder()
         self._executor = ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="rxsafe-cds")
         self.asgi = Starlette(
             routes=[
@@ -112,7 +121,7 @@ class CdsHooksApp:
                     "ms": round((time.perf_counter() - started) * 1000, 2),
                 },
             )
-            return JSONResponse(answered.body)
+            return Response(answered.body, media_type="application/json")
 
         return await _guarded(answer)
 
@@ -133,20 +142,19 @@ class CdsHooksApp:
 
     def _answer(
         self, body: Any, hook: str, service_id: str, principal: Principal, *, request: Request, lang: Lang
-    ) -> tuple[CardsAnswer, str, str]:
+    ) -> tuple[Encoded, str, str]:
         """Reads the request, checks it and writes the cards (in a worker thread)."""
         hook_request = parse_hook_request(body, hook)
         if not hook_request.lines:
             # Nothing for a medication checker in this basket (a lab order alone): said so, not a silent pass.
             empty = {"cards": [], "extension": {EXTENSION: {"checked": False, "notChecked": hook_request.not_checked}}}
-            return CardsAnswer(empty, ()), "", ""
+            return Encoded(json.dumps(empty).encode("utf-8"), ()), "", ""
         check = _check_request(hook_request)
         report = self.service.check(check, _actor(principal, request, hook_request.user_id))
-        answered = cards_response(report, hook_request.order_refs, lang)
-        if hook_request.not_checked:
-            answered.body["extension"][EXTENSION]["notChecked"] = list(hook_request.not_checked)
-        self.metrics.record_cards(service_id, answered.indicators)
-        return answered, report.check_id, report.verdict.value
+        extra = {"notChecked": list(hook_request.not_checked)} if hook_request.not_checked else None
+        body, indicators = self._cards.encode(report, hook_request.order_refs, lang, extra)
+        self.metrics.record_cards(service_id, indicators)
+        return Encoded(body, indicators), report.check_id, report.verdict.value
 
     def _principal(self, request: Request, what: str) -> Principal:
         url = str(request.url.replace(query=""))

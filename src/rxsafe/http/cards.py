@@ -14,15 +14,18 @@ in place of the constant 4) and puts the card's position in the last 16 (``card_
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from rxsafe.app.caching import BoundedCache
 from rxsafe.core.enums import ConflictKind, NoticeKind, OverrideReason, Severity
 from rxsafe.core.models import Conflict, ConflictReport, LocalizedText, Notice
+from rxsafe.memo import IdentityMemo
 from rxsafe.report.i18n import Lang, kind_label, notice_label, override_label, severity_label
 
 SUMMARY_MAX = 139  # CDS Hooks: a summary of fewer than 140 characters
@@ -121,27 +124,38 @@ class CardsAnswer:
     indicators: tuple[str, ...]
 
 
-def cards_response(report: ConflictReport, order_refs: Sequence[str], lang: Lang) -> CardsAnswer:
-    """The CDS Hooks response for a check: cards, and the check itself in the ``vn.rxsafe`` extension."""
-    cards: list[dict[str, Any]] = []
+@dataclass(frozen=True)
+class CardsTemplate:
+    """The cards of a result, without what changes with every check made on it (the check id, the card UUIDs)."""
+
+    cards: tuple[tuple[int, dict[str, Any]], ...]
+    extension: dict[str, Any]
+
+    @property
+    def indicators(self) -> tuple[str, ...]:
+        return tuple(str(card["indicator"]) for _, card in self.cards)
+
+
+def cards_template(report: ConflictReport, order_refs: Sequence[str], lang: Lang) -> CardsTemplate:
+    """Each card with its position (which its UUID carries), and the ``vn.rxsafe`` extension without the check id."""
+    cards: list[tuple[int, dict[str, Any]]] = []
     tiers = [(i, c, card_tier(c)) for i, c in enumerate(report.conflicts)]
     for wanted in (CardTier.ACT, CardTier.REVIEW):
         cards.extend(
-            _conflict_card(report, i, c, t, order_refs=order_refs, lang=lang) for i, c, t in tiers if t is wanted
+            (i, _conflict_card(report, c, t, order_refs=order_refs, lang=lang)) for i, c, t in tiers if t is wanted
         )
-    quiet: list[tuple[int, Notice]] = []
+    quiet: list[Notice] = []
     for i, notice in enumerate(report.notices):
         if notice.kind in _WARNING_NOTICES:
-            cards.append(_notice_card(report, NOTICE_BASE + i, notice, order_refs, lang))
+            cards.append((NOTICE_BASE + i, _notice_card(report, notice, order_refs, lang)))
         else:
-            quiet.append((i, notice))
+            quiet.append(notice)
     info = [c for _, c, t in tiers if t is CardTier.INFO]
     if info:
-        cards.append(_info_card(report, info, lang))
+        cards.append((INFO_CARD, _info_card(report, info, lang)))
     if quiet:
-        cards.append(_quiet_notices_card(report, [n for _, n in quiet], lang))
+        cards.append((NOTICES_CARD, _quiet_notices_card(report, quiet, lang)))
     extension = {
-        "checkId": report.check_id,
         "verdict": report.verdict.value,
         "knowledgeVersion": report.knowledge_version,
         "policy": report.policy,
@@ -157,11 +171,73 @@ def cards_response(report: ConflictReport, order_refs: Sequence[str], lang: Lang
             for _, c, t in tiers
         ],
     }
-    return CardsAnswer({"cards": cards, "extension": {EXTENSION: extension}}, tuple(c["indicator"] for c in cards))
+    return CardsTemplate(tuple(cards), extension)
+
+
+def cards_response(report: ConflictReport, order_refs: Sequence[str], lang: Lang) -> CardsAnswer:
+    """The CDS Hooks response for a check: cards, and the check itself in the ``vn.rxsafe`` extension."""
+    template = cards_template(report, order_refs, lang)
+    cards = [{"uuid": card_uuid(report.check_id, n), **card} for n, card in template.cards]
+    extension = {"checkId": report.check_id, **template.extension}
+    return CardsAnswer({"cards": cards, "extension": {EXTENSION: extension}}, template.indicators)
+
+
+@dataclass(frozen=True)
+class _Encoded:
+    cards: tuple[tuple[int, str], ...]
+    extension: str
+    indicators: tuple[str, ...]
+
+
+class CardsEncoder:
+    """The response as JSON bytes, its cards encoded once per memoised result.
+
+    A check answered from the service's result memo shares the result's conflicts (the same tuple object); its
+    cards differ only in their UUIDs and the check id, which are spliced into the encoded text.
+    """
+
+    def __init__(self) -> None:
+        # Per conflicts tuple (RESULT_MEMO_SIZE results are memoised): the encodings by what else shapes the cards.
+        self._memo: IdentityMemo[tuple[Conflict, ...], BoundedCache[Hashable, _Encoded]] = IdentityMemo(
+            lambda _: BoundedCache(8), maxsize=64
+        )
+
+    def encode(
+        self, report: ConflictReport, order_refs: Sequence[str], lang: Lang, extra: Mapping[str, Any] | None = None
+    ) -> tuple[bytes, tuple[str, ...]]:
+        """The response body and the indicators of its cards; ``extra`` adds keys to the ``vn.rxsafe`` extension."""
+        key = (
+            report.notices,
+            report.verdict,
+            report.knowledge_version,
+            report.policy,
+            tuple(order_refs),
+            lang,
+            json.dumps(extra, sort_keys=True) if extra else "",
+        )
+        encodings = self._memo(report.conflicts)
+        encoded = encodings.get(key)
+        if encoded is None:
+            template = cards_template(report, order_refs, lang)
+            encoded = _Encoded(
+                tuple((n, _json(card)[1:]) for n, card in template.cards),
+                _json({**template.extension, **(extra or {})})[1:],
+                template.indicators,
+            )
+            encodings.put(key, encoded)
+        cards = ",".join(f'{{"uuid":"{card_uuid(report.check_id, n)}",{rest}' for n, rest in encoded.cards)
+        body = (
+            f'{{"cards":[{cards}],"extension":{{"{EXTENSION}":{{"checkId":"{report.check_id}",{encoded.extension}}}}}'
+        )
+        return body.encode("utf-8"), encoded.indicators
+
+
+def _json(value: Mapping[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _conflict_card(
-    report: ConflictReport, position: int, c: Conflict, tier: CardTier, *, order_refs: Sequence[str], lang: Lang
+    report: ConflictReport, c: Conflict, tier: CardTier, *, order_refs: Sequence[str], lang: Lang
 ) -> dict[str, Any]:
     title = _pick(c.title, lang) or kind_label(c.kind, lang)
     detail: list[str] = []
@@ -195,7 +271,6 @@ def _conflict_card(
     if url:
         source["url"] = url
     return {
-        "uuid": card_uuid(report.check_id, position),
         "summary": _clip(f"{severity_label(c.severity, lang)}: {title}"),
         "indicator": indicator(tier),
         "detail": "\n\n".join(detail),
@@ -216,14 +291,11 @@ def _conflict_card(
     }
 
 
-def _notice_card(
-    report: ConflictReport, position: int, n: Notice, order_refs: Sequence[str], lang: Lang
-) -> dict[str, Any]:
+def _notice_card(report: ConflictReport, n: Notice, order_refs: Sequence[str], lang: Lang) -> dict[str, Any]:
     what = notice_label(n.kind, lang)
     message = _pick(n.message, lang)
     orders = _refs((n.line_index,), order_refs) if n.line_index >= 0 else []
     return {
-        "uuid": card_uuid(report.check_id, position),
         "summary": _clip(f"{what}: {message}" if message else what),
         "indicator": "warning",
         "detail": "\n\n".join(x for x in (message, _footer(report, lang)) if x),
@@ -237,7 +309,6 @@ def _info_card(report: ConflictReport, conflicts: Iterable[Conflict], lang: Lang
     rows = [f"- {severity_label(c.severity, lang)}: {_pick(c.title, lang) or kind_label(c.kind, lang)}" for c in listed]
     count = len(listed)
     return {
-        "uuid": card_uuid(report.check_id, INFO_CARD),
         "summary": _clip(_one((f"{count} cảnh báo để tham khảo", f"{count} finding(s) for information"), lang)),
         "indicator": "info",
         "detail": "\n".join(rows) + "\n\n" + _footer(report, lang),
@@ -249,7 +320,6 @@ def _info_card(report: ConflictReport, conflicts: Iterable[Conflict], lang: Lang
 def _quiet_notices_card(report: ConflictReport, notices: Sequence[Notice], lang: Lang) -> dict[str, Any]:
     rows = [f"- {notice_label(n.kind, lang)}: {_pick(n.message, lang)}" for n in notices]
     return {
-        "uuid": card_uuid(report.check_id, NOTICES_CARD),
         "summary": _clip(
             _one((f"{len(notices)} ghi chú về phạm vi kiểm tra", f"{len(notices)} note(s) on what was checked"), lang)
         ),
@@ -271,7 +341,7 @@ def _refs(indexes: Iterable[int], order_refs: Sequence[str]) -> list[str]:
 def _footer(report: ConflictReport, lang: Lang) -> str:
     knowledge = _one(("Cơ sở tri thức", "Knowledge"), lang)
     policy = _one(("chính sách", "policy"), lang)
-    return f"_{knowledge} {report.knowledge_version}; {policy} {report.policy}; check {report.check_id}_"
+    return f"_{knowledge} {report.knowledge_version}; {policy} {report.policy}_"
 
 
 def _pick(text: LocalizedText, lang: Lang) -> str:

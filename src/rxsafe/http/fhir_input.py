@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from rxsafe.app.caching import BoundedCache
 from rxsafe.core.enums import AllergyStatus
 from rxsafe.core.errors import InvalidRequest
 from rxsafe.core.models import Medication, PatientRecord, PrescriptionLine
@@ -128,18 +129,37 @@ def _draft_orders(bundle: Any) -> tuple[tuple[PrescriptionLine, ...], tuple[str,
     return tuple(lines), tuple(refs), tuple(not_checked)
 
 
+# Each order-select call sends the whole basket again, and order-sign sends it once more: an order already read is
+# looked up by its content (its canonical JSON, ~20 us against ~130 us to validate it with the R4 model).
+_ORDERS_READ = 4096
+_orders: BoundedCache[str, tuple[Medication | None, str, str]] = BoundedCache(_ORDERS_READ)
+
+
 def _read_order(resource: Mapping[str, Any], at: str) -> Medication | None:
+    key = json.dumps(resource, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    read = _orders.get(key)
+    if read is None:
+        read = _read_order_anew(resource)
+        _orders.put(key, read)
+    medication, element, problem = read
+    if problem:
+        raise InvalidRequest(f"{at}.{element}" if element else at, problem)
+    return medication
+
+
+def _read_order_anew(resource: Mapping[str, Any]) -> tuple[Medication | None, str, str]:
+    """(the order read, or None when cancelled; else the element, relative to the resource, and its problem)."""
     if "medicationCodeableConcept" not in resource and "medicationReference" not in resource:
         # The model's own message for this choice element names no element.
-        raise InvalidRequest(f"{at}.medicationCodeableConcept", "required: the drug as written (text or coding)")
+        return None, "medicationCodeableConcept", "required: the drug as written (text or coding)"
     problem = validation_problem(resource)
     if problem:
         element, _, message = problem.partition(": ")
-        raise InvalidRequest(f"{at}.{element}" if element != "resource" else at, message)
+        return None, ("" if element == "resource" else element), message
     read = medication_from_resource(resource)
     if isinstance(read, Rejection):
-        raise InvalidRequest(f"{at}.{read.field}", read.reason)
-    return read
+        return None, read.field, read.reason
+    return read, "", ""
 
 
 def _line(medication: Medication) -> PrescriptionLine:
