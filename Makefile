@@ -48,6 +48,7 @@ system-deps:
 
 bench: install
 	$(BIN)/python -m scripts.bench
+	$(BIN)/python -m scripts.bench_cds
 
 clean:
 	rm -rf $(VENV) src/rxsafe/gen .mypy_cache .ruff_cache .pytest_cache
