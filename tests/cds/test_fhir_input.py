@@ -111,3 +111,12 @@ def test_order_select_needs_selections() -> None:
     with pytest.raises(InvalidRequest) as error:
         parse_hook_request(request, "order-select")
     assert error.value.field == "context.selections"
+
+
+def test_the_bench_request_reads_as_its_five_lines() -> None:
+    from scripts.bench.workload import PRESCRIPTION_TEXTS  # noqa: PLC0415
+    from scripts.bench_cds import order_sign_body  # noqa: PLC0415 -- the bench's own request, kept valid here
+
+    request = parse_hook_request(order_sign_body(), "order-sign")
+    assert [line.text for line in request.lines] == list(PRESCRIPTION_TEXTS)
+    assert request.personal_id is not None and request.patient is None

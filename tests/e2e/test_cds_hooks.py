@@ -317,6 +317,18 @@ def test_bad_input_is_400_naming_the_element(client: httpx.Client, mutate: Any, 
     assert issue["expression"][0].startswith(element), issue
 
 
+def test_hostile_bodies_are_400_never_500(client: httpx.Client) -> None:
+    body = hook_body("order-sign", DEMO_CARDIOVASCULAR, [("Paracetamol 500mg", "1 viên/lần", None, None)])
+    body["context"]["draftOrders"]["entry"][0]["resource"]["dosageInstruction"] = None
+    issue = outcome(client.post(SIGN, json=body), 400)
+    assert issue["expression"] == ["context.draftOrders.entry[0].resource.dosageInstruction"]
+    deep = b"[" * 100_000 + b"]" * 100_000
+    for raw in (deep, b"[]", b'"x"', b"null", b'{"hook": "order-sign"}', b"\xff\xfe"):
+        outcome(client.post(SIGN, content=raw, headers={"content-type": "application/json"}), 400)
+    for feedback in (None, [], {"feedback": [None]}, {"feedback": [{"card": 5}]}, {"feedback": "x"}):
+        outcome(client.post(f"{SIGN}/feedback", json=feedback), 400)
+
+
 def test_a_bad_prefetch_resource_is_named_not_skipped(client: httpx.Client) -> None:
     prefetch = _prefetch("001219000777")
     prefetch["allergies"]["entry"][0]["resource"]["reaction"] = [{"manifestation": "nổi mề đay"}]  # not a list
@@ -374,6 +386,8 @@ def test_feedback_overridden_with_a_reason_is_audited_and_counted(cds: RunningSe
     assert rows[-1].outcome == f"overridden:{card['overrideReasons'][0]['code']}"
     assert "statin" not in rows[-1].outcome  # no free text in the audit trail
     assert trail.chain_intact
+    checked = [e for e in trail.events if e.action == "check" and e.subject == check_id]
+    assert checked and checked[0].user == "Practitioner/bs-0042"  # the hook's userId acts, for the audit trail
     metrics = client.get("/metrics").text
     assert (
         'rxsafe_cds_feedback_total{outcome="overridden",reason="BENEFIT_OUTWEIGHS_RISK",kind="INTERACTION"' in metrics

@@ -217,6 +217,8 @@ async def _json_body(request: Request) -> Any:
         return json.loads(b"".join(chunks))
     except (ValueError, UnicodeDecodeError) as error:
         raise HttpProblem(400, "structure", "$", f"the body is not JSON: {error}") from None
+    except RecursionError:
+        raise HttpProblem(400, "structure", "$", "the body is nested too deeply") from None
 
 
 async def _guarded(answer: Callable[[], Awaitable[Response]]) -> Response:

@@ -136,11 +136,15 @@ _orders: BoundedCache[str, tuple[Medication | None, str, str]] = BoundedCache(_O
 
 
 def _read_order(resource: Mapping[str, Any], at: str) -> Medication | None:
-    key = json.dumps(resource, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    read = _orders.get(key)
+    try:
+        key = json.dumps(resource, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError):  # not from JSON (non-string keys): read it, do not remember it
+        key = ""
+    read = _orders.get(key) if key else None
     if read is None:
         read = _read_order_anew(resource)
-        _orders.put(key, read)
+        if key:
+            _orders.put(key, read)
     medication, element, problem = read
     if problem:
         raise InvalidRequest(f"{at}.{element}" if element else at, problem)
@@ -149,6 +153,9 @@ def _read_order(resource: Mapping[str, Any], at: str) -> Medication | None:
 
 def _read_order_anew(resource: Mapping[str, Any]) -> tuple[Medication | None, str, str]:
     """(the order read, or None when cancelled; else the element, relative to the resource, and its problem)."""
+    null = _first_null(resource)
+    if null is not None:
+        return None, null, NULL_MESSAGE
     if "medicationCodeableConcept" not in resource and "medicationReference" not in resource:
         # The model's own message for this choice element names no element.
         return None, "medicationCodeableConcept", "required: the drug as written (text or coding)"
@@ -172,6 +179,27 @@ def _line(medication: Medication) -> PrescriptionLine:
         national_drug_code=medication.national_drug_code,
         registration_number=medication.registration_number,
     )
+
+
+NULL_MESSAGE = "null is not allowed in FHIR JSON: leave the element out"
+
+
+def _first_null(value: Any, path: str = "") -> str | None:
+    """The path of the first JSON null in a resource (FHIR JSON has none), or None."""
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = ((f"[{i}]", v) for i, v in enumerate(value))
+    else:
+        return None
+    for key, item in items:
+        here = f"{path}{key}" if str(key).startswith("[") else (f"{path}.{key}" if path else str(key))
+        if item is None:
+            return here
+        found = _first_null(item, here)
+        if found is not None:
+            return found
+    return None
 
 
 # --- the patient --------------------------------------------------------------------------------------------
@@ -198,11 +226,17 @@ def _patient(prefetch: Mapping[str, Any], fhir_patient_id: str) -> tuple[Patient
 
 
 def _personal_id(resource: Mapping[str, Any]) -> str:
+    null = _first_null(resource)
+    if null is not None:
+        raise InvalidRequest(f"prefetch.{PATIENT_KEY}.{null}", NULL_MESSAGE)
     parsed = parse_fhir_bundle(_bundle([resource]), "prefetch")
     return next(iter(parsed.patients), "")
 
 
 def _record_from_prefetch(prefetch: Mapping[str, Any]) -> PatientRecord:
+    null = _first_null(prefetch[PATIENT_KEY])
+    if null is not None:
+        raise InvalidRequest(f"prefetch.{PATIENT_KEY}.{null}", NULL_MESSAGE)
     resources: list[Any] = [prefetch[PATIENT_KEY]]
     origin: list[str] = [f"prefetch.{PATIENT_KEY}"]
     for key in RECORD_KEYS:
@@ -220,6 +254,9 @@ def _record_from_prefetch(prefetch: Mapping[str, Any]) -> PatientRecord:
                 raise InvalidRequest(f"prefetch.{key}.entry[{i}]", "each entry needs a resource")
             if resource.get("resourceType") == "OperationOutcome":
                 continue  # search results may carry warnings beside the matches
+            null = _first_null(resource)
+            if null is not None:
+                raise InvalidRequest(f"prefetch.{key}.entry[{i}].resource.{null}", NULL_MESSAGE)
             resources.append(resource)
             origin.append(f"prefetch.{key}.entry[{i}].resource")
     parsed = parse_fhir_bundle(_bundle(resources), "prefetch")
