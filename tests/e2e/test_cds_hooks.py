@@ -11,6 +11,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -275,6 +276,63 @@ def test_order_select_with_prefetch_checks_the_prefetched_record(client: httpx.C
     assert allergy and allergy[0]["indicator"] == "critical"
     assert allergy[0]["extension"]["vn.rxsafe"]["orders"] == ["MedicationRequest/draft-1"]
     assert "Penicilin" in allergy[0]["detail"]
+
+
+def test_prefetched_record_gives_the_same_verdict_and_conflicts_as_the_inline_grpc_check(
+    cds: RunningServer, client: httpx.Client
+) -> None:
+    started = (date.today() - timedelta(days=3)).isoformat()
+    prefetch = _prefetch("001944000123")
+    prefetch["patient"].update(birthDate="1944-03-02", gender="female")
+    warfarin = {
+        "resourceType": "MedicationRequest",
+        "id": "m1",
+        "status": "active",
+        "intent": "order",
+        "medicationCodeableConcept": {"text": "Warfarin 5mg"},
+        "subject": {"reference": "Patient/p1"},
+        "authoredOn": started,
+        "dosageInstruction": [{"text": "1 viên/lần * 1 lần/ngày"}],
+        "dispenseRequest": {"expectedSupplyDuration": {"value": 30, "unit": "days", "code": "d"}},
+    }
+    prefetch["medications"]["entry"] = [{"resource": warfarin}]
+    prefetch["weight"]["entry"][0]["resource"]["valueQuantity"] = {"value": 48, "unit": "kg"}
+    lines: list[Line] = [("Aspirin 81mg", "1 viên/lần * 1 lần/ngày", None, None), ("Amoxicilin 500mg", "", None, None)]
+    answer = conforms(client.post(SIGN, json=hook_body("order-sign", "p1", lines, prefetch=prefetch)), "cards-response")
+    check = answer["extension"]["vn.rxsafe"]
+    inline = pb.Patient(
+        patient_id="001944000123",
+        birth_date="1944-03-02",
+        sex=pb.SEX_FEMALE,
+        allergy_status=pb.ALLERGY_STATUS_LISTED,
+        allergies=[pb.Allergy(allergen="Penicilin", reaction="nổi mề đay")],
+        medications=[
+            pb.Medication(text="Warfarin 5mg", start_date=started, days=30, dose_text="1 viên/lần * 1 lần/ngày")
+        ],
+        weight_kg=48,
+    )
+    request = pb.CheckPrescriptionRequest(
+        patient=inline,
+        prescription=pb.Prescription(lines=[pb.PrescriptionLine(text=t, dose_text=d) for t, d, _, _ in lines]),
+    )
+    response = cds.stub().CheckPrescription(request, timeout=30)
+    assert check["verdict"] == pb.Verdict.Name(response.verdict).removeprefix("VERDICT_")
+    # Record entry ids differ (FHIR keys against list positions), so conflicts are compared by what they say.
+    grpc_conflicts = sorted(
+        (
+            pb.ConflictKind.Name(c.kind).removeprefix("CONFLICT_KIND_"),
+            pb.Severity.Name(c.severity).removeprefix("SEVERITY_"),
+            c.interruptive,
+            tuple(f"MedicationRequest/draft-{i}" for i in c.line_indexes),
+        )
+        for c in response.conflicts
+    )
+    http_conflicts = sorted(
+        (c["kind"], c["severity"], c["interruptive"], tuple(c["orders"])) for c in check["conflicts"]
+    )
+    assert http_conflicts == grpc_conflicts
+    kinds = {c[0] for c in http_conflicts}
+    assert {"ALLERGY", "INTERACTION"} <= kinds  # penicillin allergy; aspirin with warfarin
 
 
 def test_a_patient_neither_prefetched_nor_stored_is_412(client: httpx.Client) -> None:

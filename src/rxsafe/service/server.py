@@ -183,7 +183,7 @@ async def serve(
     if http is not None:
         from rxsafe.http.server import start_http  # noqa: PLC0415 -- Starlette and uvicorn only when asked for
 
-        http_server = await start_http(service, host, http, access, access_path)
+        http_server = await start_http(service, host, http, access, access_path, reuse_port=reuse_port)
     serving = health_pb2.HealthCheckResponse.SERVING
     await health_servicer.set("", serving)
     await health_servicer.set(SERVICE_NAME, serving)
