@@ -24,6 +24,7 @@ from rxsafe.service.access import AccessFile
 log = logging.getLogger("rxsafe.http")
 
 STOP_SECONDS = 5.0
+MAX_CONCURRENT_CALLS = 256  # rxsafe.service.server.MAX_CONCURRENT_RPCS
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ async def start_http(
         ssl_certfile=str(options.tls_cert) if options.tls_cert else None,
         ssl_keyfile=str(options.tls_key) if options.tls_key else None,
         timeout_graceful_shutdown=int(STOP_SECONDS),
+        # As the gRPC port: past this many connections and calls, new ones get 503 instead of queueing unbounded.
+        limit_concurrency=MAX_CONCURRENT_CALLS,
     )
     server = _Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
