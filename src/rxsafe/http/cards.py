@@ -184,6 +184,7 @@ def cards_response(report: ConflictReport, order_refs: Sequence[str], lang: Lang
 
 @dataclass(frozen=True)
 class _Encoded:
+    notices: tuple[Notice, ...]
     cards: tuple[tuple[int, str], ...]
     extension: str
     indicators: tuple[str, ...]
@@ -207,7 +208,8 @@ class CardsEncoder:
     ) -> tuple[bytes, tuple[str, ...]]:
         """The response body and the indicators of its cards; ``extra`` adds keys to the ``vn.rxsafe`` extension."""
         key = (
-            report.notices,
+            # By identity (checked on a hit below): hashing every notice model costs more than the lookup saves.
+            id(report.notices),
             report.verdict,
             report.knowledge_version,
             report.policy,
@@ -217,9 +219,10 @@ class CardsEncoder:
         )
         encodings = self._memo(report.conflicts)
         encoded = encodings.get(key)
-        if encoded is None:
+        if encoded is None or encoded.notices is not report.notices:
             template = cards_template(report, order_refs, lang)
             encoded = _Encoded(
+                report.notices,
                 tuple((n, _json(card)[1:]) for n, card in template.cards),
                 _json({**template.extension, **(extra or {})})[1:],
                 template.indicators,
