@@ -48,6 +48,7 @@ system-deps:
 
 bench: install
 	$(BIN)/python -m scripts.bench
+	$(BIN)/python -m scripts.bench_cds
 
 # Hostile load on a loopback server (~1 min, stops by itself): statuses by code, RSS, p99 and health under overload.
 soak: install

@@ -19,7 +19,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 from google.protobuf import json_format
@@ -35,6 +35,10 @@ from rxsafe.report import cli as report_cli
 from rxsafe.service import convert
 from rxsafe.service.access import AccessFile, Purpose, Role
 from rxsafe.service.errors import status_for
+
+if TYPE_CHECKING:
+    from rxsafe.http.server import HttpOptions
+    from rxsafe.service.server import TlsFiles
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_ACCESS = REPO_ROOT / "var" / "access.json"
@@ -95,6 +99,10 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 -- one flat list of c
         action="store_true",
         help="plaintext beyond loopback, for a container behind a TLS-terminating proxy (README: Docker)",
     )
+    serve.add_argument(
+        "--http-port", type=int, default=None, help="also serve CDS Hooks 2.0 over HTTP on this port (off by default)"
+    )
+    serve.add_argument("--cds-jwt", type=Path, default=None, help="CDS Hooks JWT issuers and keys (JSON; see README)")
     serve.set_defaults(run=_serve)
 
     check = sub.add_parser("check", help="check a prescription (proto3 JSON in, proto3 JSON out)")
@@ -238,9 +246,20 @@ def _serve(args: argparse.Namespace) -> int:
             metrics_port=args.metrics_port,
             access_path=access_path,
             knowledge_path=args.knowledge,
+            http=_http_options(args, tls),
         )
     )
     return EXIT_OK
+
+
+def _http_options(args: argparse.Namespace, tls: TlsFiles | None) -> HttpOptions | None:
+    """The CDS Hooks HTTP facade's options, or None when ``--http-port`` is not given."""
+    if args.http_port is None:
+        return None
+    from rxsafe.http.server import HttpOptions  # noqa: PLC0415 -- only when the facade is asked for
+
+    cert, key = (tls.cert, tls.key) if tls else (None, None)
+    return HttpOptions(port=args.http_port, jwt_config=args.cds_jwt, tls_cert=cert, tls_key=key)
 
 
 def _audit_show(args: argparse.Namespace) -> int:

@@ -591,6 +591,15 @@ class DuckDBRecordStore:
         report = stored.report.model_copy(update={"conflicts": conflicts})
         return stored.model_copy(update={"report": report})
 
+    def check_ids_between(self, low: str, high: str, limit: int = 2) -> list[str]:
+        """Stored check ids from ``low`` to ``high`` (inclusive), at most ``limit``: a CDS card names its check so."""
+        with self._read("check_ids_between") as cur:
+            rows = cur.execute(
+                "SELECT check_id FROM checks WHERE check_id BETWEEN ? AND ? ORDER BY check_id LIMIT ?",
+                [low, high, limit],
+            ).fetchall()
+            return [str(row[0]) for row in rows]
+
     # --- commits ----------------------------------------------------------------------------------------------
 
     def checks_since(self, since: str = "") -> list[StoredCheck]:

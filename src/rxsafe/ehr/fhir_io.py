@@ -321,6 +321,29 @@ def _read_observation(r: Mapping[str, Any], prov: Provenance, patient: PatientIm
     patient.observations.append((observation, prov))
 
 
+# --- single resources, for callers outside a file import (the CDS Hooks facade, rxsafe.http) -------------------
+
+
+def validation_problem(resource: Mapping[str, Any]) -> str:
+    """Validates one resource against its R4 model: '' when valid, else ``element: message (n errors)``."""
+    return _validate(resource)
+
+
+def medication_from_resource(resource: Mapping[str, Any], source: str = "request") -> Medication | Rejection | None:
+    """A validated MedicationRequest or MedicationStatement as the domain reads it (the import's own reading).
+
+    Returns a ``Rejection`` naming the element when the resource cannot be read, None when its status says it is
+    not a medication at all (entered in error, cancelled, not taken).
+    """
+    kind = str(resource.get("resourceType", ""))
+    parsed = ParsedFile(name=source, sha256="", format=FORMAT)
+    holder = PatientImport(patient_id="")
+    _read_medication(kind, resource, Provenance(source, kind, 1, ""), holder, parsed)
+    if parsed.rejections:
+        return parsed.rejections[0]
+    return holder.medications[0][0] if holder.medications else None
+
+
 # --- small readers over validated JSON ---------------------------------------------------------------------------
 
 

@@ -83,12 +83,15 @@ def run(args: argparse.Namespace) -> int:
 
 def _alerts(db: Path | None, since: str) -> int:
     from rxsafe.app.alert_report import format_alerts, summarize_alerts  # noqa: PLC0415 -- only this command
+    from rxsafe.app.feedback_summary import format_feedback, summarize_feedback  # noqa: PLC0415
     from rxsafe.bootstrap import DEFAULT_DB  # noqa: PLC0415
     from rxsafe.ehr.duckdb_store import DuckDBRecordStore  # noqa: PLC0415
 
     with DuckDBRecordStore(db or DEFAULT_DB) as store:
-        summary = summarize_alerts(store.checks_since(since))
-    sys.stdout.write(format_alerts(summary, since) + "\n")
+        checks = store.checks_since(since)
+        summary = summarize_alerts(checks)
+        feedback = summarize_feedback(store.audit_events(), checks, since)
+    sys.stdout.write(format_alerts(summary, since) + "\n\n" + format_feedback(feedback) + "\n")
     return EXIT_OK
 
 

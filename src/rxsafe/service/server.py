@@ -8,7 +8,7 @@ import logging
 import signal
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -27,6 +27,9 @@ from rxsafe.service.interceptors import AccessInterceptor
 from rxsafe.service.memory import trim_when_idle
 from rxsafe.service.prom import GrpcMetricsInterceptor, expose_service_metrics, start_metrics_server
 from rxsafe.service.servicer import CHECK_ANSWER_METHODS, MedicationSafetyServicer
+
+if TYPE_CHECKING:
+    from rxsafe.http.server import HttpOptions
 
 log = logging.getLogger("rxsafe.service")
 
@@ -172,10 +175,12 @@ async def serve(
     metrics_port: int | None = None,
     access_path: Path | None = None,
     knowledge_path: Path | None = None,
+    http: HttpOptions | None = None,
 ) -> None:
     """Serves until SIGTERM or SIGINT, then drains calls in flight (up to ``GRACE_SECONDS``).
 
-    With ``metrics_port``, ``/metrics`` (Prometheus text) is served on that port of the same host.
+    With ``metrics_port``, ``/metrics`` (Prometheus text) is served on that port of the same host; with ``http``,
+    the CDS Hooks facade (``rxsafe.http``) on its own port, over the same service, access file and audit trail.
     """
     server, bound, health_servicer = build_server(
         service,
@@ -192,6 +197,11 @@ async def serve(
         metrics_server, _ = start_metrics_server(host, metrics_port)
         log.info("metrics", extra={"address": f"{host}:{metrics_server.server_port}"})
     await server.start()
+    http_server = None
+    if http is not None:
+        from rxsafe.http.server import start_http  # noqa: PLC0415 -- Starlette and uvicorn only when asked for
+
+        http_server = await start_http(service, host, http, access, access_path, reuse_port=reuse_port)
     serving = health_pb2.HealthCheckResponse.SERVING
     await health_servicer.set("", serving)
     await health_servicer.set(SERVICE_NAME, serving)
@@ -204,6 +214,8 @@ async def serve(
     await stop.wait()
     log.info("draining", extra={"grace_seconds": GRACE_SECONDS})
     await health_servicer.enter_graceful_shutdown()
+    if http_server is not None:
+        await http_server.stop()
     await server.stop(GRACE_SECONDS)
     idle_trim.cancel()
     if metrics_server is not None:
