@@ -169,7 +169,7 @@ class SafetyService:
         who: Hashable = (
             (record.patient_id, record.record_version, identity) if record.record_version else self._content_key(record)
         )
-        key = (who, as_of, lines, self.policy.label, self.knowledge.version)
+        key = (who, as_of, lines, self.policy.label, self.policy.tier_label, self.knowledge.version)
         cached = self._results.get(key)
         if cached is not None:
             return cached

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from rxsafe.core.enums import ConflictKind, Severity
+from rxsafe.core.tier_policy import SuppressionList, TierRules
 
 
 def _default_interrupts() -> dict[ConflictKind, Severity]:
@@ -50,6 +51,10 @@ class Policy(BaseModel):
         }
     )
 
+    # What is shown first (issue 18): the tier rules' thresholds and the committee's suppression list.
+    tiers: TierRules = TierRules()
+    suppressions: SuppressionList = SuppressionList()
+
     def may_override(self, severity: Severity, roles: tuple[str, ...]) -> bool:
         """Whether a caller with these roles may override a conflict of this severity."""
         return bool(set(self.override_roles.get(severity, ())) & set(roles))
@@ -61,3 +66,13 @@ class Policy(BaseModel):
     @property
     def label(self) -> str:
         return f"{self.name} v{self.version}"
+
+    @property
+    def tier_label(self) -> str:
+        """The tier rules and suppression list that shaped a report: ``tiers rxsafe-default v1; suppressions v0``."""
+        entries = len(self.suppressions.entries)
+        reviewed = f", reviewed {self.suppressions.reviewed_on.isoformat()}" if self.suppressions.reviewed_on else ""
+        return (
+            f"tiers {self.tiers.name} v{self.tiers.version}; suppressions v{self.suppressions.version} "
+            f"({entries} entr{'y' if entries == 1 else 'ies'}{reviewed})"
+        )

@@ -8,6 +8,7 @@ at load: a query looks them up through the classes of each ingredient, which kee
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,6 +29,7 @@ from rxsafe.core.knowledge_port import (
 )
 from rxsafe.core.models import LocalizedText
 from rxsafe.knowledge.patient_rules import PatientRuleIndex
+from rxsafe.knowledge.strength import strength_of
 
 LIST_SEPARATOR = " | "
 _RULE_COLUMNS = (
@@ -140,6 +142,8 @@ class KnowledgeBase:
                     for component in concept.split(" + "):
                         self._combinations_of.setdefault(component, set()).add(concept)
 
+        # Evidence strength (issue 18): three more cells on each rule's row, read from its own table.
+        _attach_strength(path, self._rules)
         self._parent = _parents(path)
 
         self._cross: dict[tuple[str, str], tuple[bool, str, str]] = {}
@@ -347,9 +351,44 @@ class KnowledgeBase:
                 management=LocalizedText(vi=c[10], en=c[11]),
                 sources=tuple(sources),
                 needs_review=c[13] == "1",
+                strength=strength_of(c[14], c[15], c[16]) if len(c) > _STRENGTH_AT else None,
             )
             self._rule_cache[index] = rule
         return rule
+
+
+_STRENGTH_COLUMNS = (
+    "rule_id",
+    "strength",
+    "independent_sources",
+    "graded_severity",
+    "official",
+    "has_mechanism",
+    "has_management",
+    "ungraded_only",
+    "derived_only",
+    "support",
+)
+_STRENGTH_AT = len(_RULE_COLUMNS)
+
+
+def _attach_strength(path: Path, rules: list[list[str]]) -> None:
+    """Appends support, has_mechanism and has_management to each rule's cells (absent in builds before it).
+
+    Both tables are sorted by rule id, so one walk pairs them without an index; the support cells repeat
+    (a few hundred distinct values over 150,000 rules), so they are interned and cost a pointer per rule.
+    """
+    file = path / "evidence_strength.tsv"
+    if not file.exists():
+        return
+    by_order = iter(sorted(range(len(rules)), key=lambda i: rules[i][0]))
+    current = next(by_order, None)
+    for cells in _rows(file, _STRENGTH_COLUMNS):
+        while current is not None and rules[current][0] < cells[0]:
+            current = next(by_order, None)
+        if current is not None and rules[current][0] == cells[0]:
+            rules[current].extend((sys.intern(cells[9]), cells[5], cells[6]))
+            current = next(by_order, None)
 
 
 def _parents(path: Path) -> dict[str, tuple[str, str]]:

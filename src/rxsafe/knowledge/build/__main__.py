@@ -22,6 +22,7 @@ from rxsafe.knowledge.build import (
     ddinter,
     dosing,
     drugbank,
+    evidence,
     pregnancy,
     qd5948,
     stopp,
@@ -120,6 +121,12 @@ def build(sources_dir: Path, out_dir: Path, corrections: Path = DEFAULT_CORRECTI
             full, total = qd5948.mapping_report(contribution.rules)
             log.append(f"    QĐ 5948: {full} of {total} pairs map fully (ingredient or combination on both sides)")
     tables = merge(contributions)
+    unclassified: set[str] = set()
+    rules = (r for c in contributions for r in c.rules)
+    tables.evidence_strength = evidence.strength_rows(rules, evidence.read_source_classes(), unclassified)
+    log.extend(
+        f"  evidence: source {s!r} not in data/evidence_sources.csv; counted as curated" for s in sorted(unclassified)
+    )
     _add_patient_rules(ctx, tables, log)
     manifest = write_tables(tables, out_dir)
     if verbose:

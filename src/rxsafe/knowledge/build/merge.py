@@ -11,6 +11,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from rxsafe.knowledge.build import moieties
 from rxsafe.knowledge.build.rows import (
@@ -65,6 +66,8 @@ class Tables:
     pregnancy_gnuhealth: list[PregnancyRow] = field(default_factory=list)
     stopp_rules: list[PatientRuleRow] = field(default_factory=list)
     moieties: list[MoietyRow] = field(default_factory=list)
+    # Evidence strength per rule (issue 18): build/evidence.py, filled in by the build after the merge.
+    evidence_strength: list[Any] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 

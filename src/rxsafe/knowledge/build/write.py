@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from rxsafe.knowledge.build.evidence import EvidenceStrengthRow
 from rxsafe.knowledge.build.merge import Tables
 from rxsafe.knowledge.build.rows import (
     AgeRestrictionRow,
@@ -48,6 +49,7 @@ TABLES: tuple[tuple[str, type[Any], str], ...] = (
     ("pregnancy_gnuhealth.tsv", PregnancyRow, "pregnancy_gnuhealth"),
     ("stopp_rules.tsv", PatientRuleRow, "stopp_rules"),
     ("moieties.tsv", MoietyRow, "moieties"),
+    ("evidence_strength.tsv", EvidenceStrengthRow, "evidence_strength"),
 )
 
 
