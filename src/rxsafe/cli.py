@@ -218,6 +218,7 @@ def _serve(args: argparse.Namespace) -> int:
             metrics_port=args.metrics_port,
             access_path=access_path,
             knowledge_path=args.knowledge,
+            policy_path=args.policy,
         )
     )
     return EXIT_OK

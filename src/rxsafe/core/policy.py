@@ -7,6 +7,9 @@ everything teach prescribers to click through all of them.
 
 from __future__ import annotations
 
+import hashlib
+from functools import cached_property
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from rxsafe.core.enums import ConflictKind, Severity
@@ -76,3 +79,12 @@ class Policy(BaseModel):
             f"tiers {self.tiers.name} v{self.tiers.version}; suppressions v{self.suppressions.version} "
             f"({entries} entr{'y' if entries == 1 else 'ies'}{reviewed})"
         )
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """First 12 hex digits of the SHA-256 of the whole policy: two files with one version still differ."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:12]
+
+    def describe(self) -> str:
+        """The policy for the audit trail: its label, the tier label and the fingerprint."""
+        return f"{self.label}; {self.tier_label}; {self.fingerprint}"
