@@ -201,8 +201,13 @@ def _conflict_view(number: int, conflict: Conflict, report: ConflictReport, lang
     )
 
 
+def _reason(conflict: Conflict, lang: Lang) -> Picked | None:
+    reason = conflict.tier_reason
+    return i18n.pick(reason, lang) if reason.vi or reason.en else None
+
+
 def _strength_text(strength: EvidenceStrength, lang: Lang) -> str:
-    """ "2 independent sources; official source; mechanism text; management text" (or what is missing)."""
+    """One sentence: the strength label, then sources, official, texts (or that there is none)."""
     parts = [i18n.label("strength_sources", lang).format(n=strength.independent_sources)]
     for flag, key in (
         (strength.official, "strength_official"),
