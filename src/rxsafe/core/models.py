@@ -402,9 +402,10 @@ class EvidenceStrength(Frozen):
             return "derived"
         if self.ungraded_only:
             return "ungraded"
-        if self.official:
+        graded = {s.family for s in self.support if s.severity is not None and s.kind is not EvidenceSourceKind.DERIVED}
+        if any(s.kind is EvidenceSourceKind.OFFICIAL and s.severity is not None for s in self.support):
             return "official"
-        return "corroborated" if self.independent_sources >= 2 else "single"
+        return "corroborated" if len(graded) >= 2 else "single"
 
 
 class Override(Frozen):

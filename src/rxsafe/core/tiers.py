@@ -101,6 +101,9 @@ def _moderate_interaction(strength: EvidenceStrength | None, rules: TierRules) -
         why_en, why_vi = "only an ungraded level (DDInter “Unknown”)", "chỉ có mức chưa phân loại (DDInter “Unknown”)"
     elif strength.derived_only:
         why_en, why_vi = "only a rule derived from a class or mechanism table", "chỉ có quy tắc suy ra từ nhóm/cơ chế"
+    elif graded == 0:
+        why_en = "no source grades it moderate or higher"
+        why_vi = "không nguồn nào phân loại từ mức trung bình trở lên"
     else:
         why_en = f"{graded} independent source(s) grade it moderate" + (
             "" if text else ", without mechanism or management text"
