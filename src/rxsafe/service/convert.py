@@ -43,6 +43,7 @@ from rxsafe.core.tiers import tier_counts
 from rxsafe.ehr.audit import AuditRow, ChainReport
 from rxsafe.ehr.eprescription import eprescription_to_check_request
 from rxsafe.gen import medication_safety_pb2 as pb
+from rxsafe.memo import IdentityMemo
 from rxsafe.report.render import RenderedReport
 
 E = TypeVar("E", bound=Enum)
@@ -416,7 +417,7 @@ def _conflict_to_pb(c: Conflict) -> pb.Conflict:
         ],
         tier=_to_pb_enum(c.tier, pb.DisplayTier, "DISPLAY_TIER"),
         tier_reason=_text(c.tier_reason),
-        evidence_strength=_strength_to_pb(c.strength) if c.strength is not None else None,
+        evidence_strength=_strength_pb(c.strength) if c.strength is not None else None,
         suppressed_by=c.suppressed_by,
         override=pb.Override(
             conflict_id=c.override.conflict_id,
@@ -453,6 +454,10 @@ def _strength_to_pb(strength: EvidenceStrength) -> pb.EvidenceStrength:
             for s in strength.support
         ],
     )
+
+
+# Most conflicts share their rule's strength object (core.evidence): converted once per object.
+_strength_pb = IdentityMemo(_strength_to_pb, 4096)
 
 
 def _tier_counts_pb(conflicts: Sequence[Conflict]) -> pb.TierCounts:
