@@ -145,3 +145,12 @@ def test_the_issue_example_shows_two_of_nine(service: SafetyService) -> None:
     assert by_drugs[("clarithromycin", "paracetamol")] is DisplayTier.INFO
     assert by_drugs[("paracetamol", "simvastatin")] is DisplayTier.INFO
     assert by_drugs[("acetylsalicylic acid", "paracetamol")] is DisplayTier.INFO
+
+
+def test_the_summary_says_what_to_review_and_what_is_information(service: SafetyService) -> None:
+    case = next(c for c in load_workload() if c.case_id == "e02")  # three ungraded DDInter pairs
+    report = service.check(case.request)
+    info = sum(1 for c in report.conflicts if c.tier is DisplayTier.INFO)
+    assert info == len(report.conflicts) > 0
+    assert f"0 finding(s) to review, {info} for information" in report.summary.en
+    assert f"0 cảnh báo cần xem xét, {info} cảnh báo thông tin" in report.summary.vi
