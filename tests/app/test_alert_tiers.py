@@ -154,3 +154,17 @@ def test_the_summary_says_what_to_review_and_what_is_information(service: Safety
     assert info == len(report.conflicts) > 0
     assert f"0 finding(s) to review, {info} for information" in report.summary.en
     assert f"0 cảnh báo cần xem xét, {info} cảnh báo thông tin" in report.summary.vi
+
+
+def test_the_workload_import_patients_are_the_benchmarks() -> None:
+    from scripts.bench.micro import _IMPORT_DRUGS, MEDICATIONS_PER_IMPORTED_PATIENT  # noqa: PLC0415 -- private data
+
+    imported = [c for c in load_workload() if c.case_id.startswith("bench-import-")]
+    assert len(imported) == 12
+    for case in imported:
+        n = int(case.case_id.rsplit("-", 1)[1])
+        assert case.request.patient is not None
+        texts = tuple(m.text for m in case.request.patient.medications)
+        assert texts == tuple(
+            _IMPORT_DRUGS[(n + k) % len(_IMPORT_DRUGS)] for k in range(MEDICATIONS_PER_IMPORTED_PATIENT)
+        )
