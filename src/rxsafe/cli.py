@@ -247,6 +247,7 @@ def _serve(args: argparse.Namespace) -> int:
             access_path=access_path,
             knowledge_path=args.knowledge,
             http=_http_options(args, tls),
+            policy_path=args.policy,
         )
     )
     return EXIT_OK

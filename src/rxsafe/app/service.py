@@ -184,7 +184,7 @@ class SafetyService:
         who: Hashable = (
             (record.patient_id, record.record_version, identity) if record.record_version else self._content_key(record)
         )
-        key = (who, as_of, lines, self.policy.label, self.knowledge.version)
+        key = (who, as_of, lines, self.policy.fingerprint, self.knowledge.version)
         cached = self._results.get(key)
         if cached is not None:
             return cached
@@ -305,6 +305,24 @@ class SafetyService:
             outcome = f"{previous} -> {knowledge.version}"
             self.store.record_audit(self._event(actor, AuditAction.RELOAD, "", "knowledge", outcome))
         return previous
+
+    def replace_policy(self, policy: Policy, actor: Actor | None = None) -> Policy:
+        """Swaps in a facility policy read again (tier rules, suppression list …); returns the previous one.
+
+        A change (any difference, not only a new version) is audited with both descriptions; memoised results
+        never cross policies (the fingerprint is part of their key).
+        """
+        previous = self.policy
+        self.policy = policy
+        if self.store is not None and previous.fingerprint != policy.fingerprint:
+            outcome = f"{previous.describe()} -> {policy.describe()}"
+            self.store.record_audit(self._event(actor, AuditAction.RELOAD, "", "policy", outcome))
+        return previous
+
+    def record_policy_in_force(self, actor: Actor | None = None) -> None:
+        """Audits the policy the service starts with, so the trail shows every policy that shaped a report."""
+        if self.store is not None:
+            self.store.record_audit(self._event(actor, AuditAction.RELOAD, "", "policy", self.policy.describe()))
 
     def audit_trail(self, patient_id: str | None) -> tuple[list[AuditRow], ChainReport]:
         """The audit rows (about one patient, or all) and the verification of the whole chain."""

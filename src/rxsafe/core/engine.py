@@ -21,6 +21,7 @@ from rxsafe.core.knowledge_port import Knowledge
 from rxsafe.core.models import CheckedLine, Conflict, ConflictReport, PatientContext
 from rxsafe.core.notices import notices
 from rxsafe.core.policy import Policy
+from rxsafe.core.tiers import with_tiers
 from rxsafe.core.verdict import decide, summarize
 
 CHECKS = (allergy_conflicts, interaction_conflicts, duplicate_conflicts)
@@ -52,6 +53,8 @@ def check(
     outcomes = [run_patient(patient, lines, knowledge, policy) for run_patient in PATIENT_CHECKS]
     conflicts.extend(c for outcome in outcomes for c in outcome.conflicts)
     conflicts.sort(key=lambda c: (-c.severity, c.kind.value, c.line_indexes, c.id))
+    # Every conflict gets its display tier (issue 18); none is dropped.
+    conflicts = with_tiers(conflicts, policy)
     coverage, gaps = coverage_of(lines, outcomes)
     found = [*notices(context, lines, knowledge), *gaps]
     verdict = decide(conflicts, found)
@@ -67,6 +70,7 @@ def check(
         allergy_status=context.record.allergy_status,
         summary=summarize(verdict, conflicts, found),
         policy=policy.label,
+        tier_policy=policy.tier_label,
         facts=facts,
         coverage=coverage,
     )

@@ -153,3 +153,28 @@ class AllergenKind(StrEnum):
     DRUG_CLASS = "drug_class"
     NON_DRUG = "non_drug"
     UNRESOLVED = "unresolved"
+
+
+class DisplayTier(StrEnum):
+    """What a prescriber is shown first (design §What a prescriber is shown; knowledge/SEVERITY.md §Display tiers).
+
+    ``ACT``: interruptive under the facility policy; ``REVIEW``: worth a look (major, or moderate with solid
+    evidence); ``INFO``: collapsed under a count in the report, never dropped from the response.
+    """
+
+    ACT = "act"
+    REVIEW = "review"
+    INFO = "info"
+
+
+class EvidenceSourceKind(StrEnum):
+    """What kind of source supports an interaction (knowledge/build/data/evidence_sources.csv).
+
+    ``OFFICIAL``: a regulator's list (QĐ 5948, ANSM, HIRA DUR); ``CURATED``: an independent compiled database
+    (DDInter, OSCAR, VA NDF-RT); ``DERIVED``: a rule rxsafe's build derived from a class or mechanism table
+    (FDA index inhibitor × substrate, CredibleMeds known-risk × known-risk), not a pair any source states.
+    """
+
+    OFFICIAL = "official"
+    CURATED = "curated"
+    DERIVED = "derived"

@@ -14,7 +14,7 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict
 
 from rxsafe.core.enums import Severity
-from rxsafe.core.models import LocalizedText
+from rxsafe.core.models import EvidenceStrength, LocalizedText
 
 
 class KnowledgeFact(BaseModel):
@@ -52,6 +52,8 @@ class InteractionRule(KnowledgeFact):
     sources: tuple[SourceRef, ...] = ()
     # Set when a source row is known to be damaged and awaits pharmacist review.
     needs_review: bool = False
+    # How well the sources support it (knowledge/evidence_strength.tsv); None for builds without that table.
+    strength: EvidenceStrength | None = None
 
 
 class InteractionHit(KnowledgeFact):

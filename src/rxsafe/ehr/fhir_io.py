@@ -435,6 +435,19 @@ _ISSUE_SEVERITY = {
 }
 
 
+# The display tier (act | review | info, knowledge/SEVERITY.md §Display tiers) and the evidence strength ride as
+# extensions: DetectedIssue.severity keeps its meaning (how dangerous), the tier says what was shown first.
+TIER_EXTENSION = "urn:rxsafe:fhir:extension:display-tier"
+STRENGTH_EXTENSION = "urn:rxsafe:fhir:extension:evidence-strength"
+
+
+def _tier_extensions(conflict: Conflict) -> list[dict[str, Any]]:
+    extensions: list[dict[str, Any]] = [{"url": TIER_EXTENSION, "valueCode": conflict.tier.value}]
+    if conflict.strength is not None:
+        extensions.append({"url": STRENGTH_EXTENSION, "valueCode": conflict.strength.label})
+    return extensions
+
+
 def _patient_reference(patient_id: str) -> dict[str, Any]:
     if not patient_id:
         return {"display": "inline patient (not stored)"}
@@ -447,6 +460,7 @@ def detected_issue(conflict: Conflict, report: ConflictReport, implicated: Seque
     issue: dict[str, Any] = {
         "resourceType": "DetectedIssue",
         "id": f"{report.check_id}-{conflict.id}".replace("_", "-")[:64],
+        "extension": _tier_extensions(conflict),
         "identifier": [{"system": CHECK_SYSTEM, "value": f"{report.check_id}/{conflict.id}"}],
         "status": "final",
         "code": {"coding": [{"system": ACT_CODE, "code": code, "display": display}], "text": conflict.kind.value},

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rxsafe.core.enums import ResolutionStatus, Severity
-from rxsafe.core.models import Conflict, ConflictReport, Notice, PatientRecord, RecordEntry
+from rxsafe.core.enums import DisplayTier, ResolutionStatus, Severity
+from rxsafe.core.models import Conflict, ConflictReport, EvidenceStrength, Notice, PatientRecord, RecordEntry
 from rxsafe.core.notices import UNVERIFIED
+from rxsafe.core.tiers import tier_counts
 from rxsafe.ehr.identifiers import mask_personal_id
 from rxsafe.report import i18n
 from rxsafe.report.i18n import Lang, Picked
@@ -59,6 +60,13 @@ class ConflictView:
     texts: tuple[TextRow, ...]
     evidence: tuple[EvidenceRow, ...]
     override: OverrideView | None
+    tier: str = DisplayTier.REVIEW.value
+    tier_label: str = ""
+    tier_reason: Picked | None = None
+    # Interactions: one sentence on the evidence strength, and one line per supporting source.
+    strength: str = ""
+    support: tuple[str, ...] = ()
+    suppressed_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -108,12 +116,22 @@ class ReportView:
     notices: tuple[NoticeView, ...]
     lines: tuple[LineView, ...]
     legend: tuple[tuple[str, str], ...] = field(default=())
+    # Display tiers (issue 18): act and review are shown; info is collapsed under its count, never dropped.
+    shown: tuple[ConflictView, ...] = ()
+    collapsed: tuple[ConflictView, ...] = ()
+    tier_counts: tuple[tuple[str, int, str], ...] = ()
+    tier_policy: str = ""
+
+
+_TIER_ORDER = {DisplayTier.ACT: 0, DisplayTier.REVIEW: 1, DisplayTier.INFO: 2}
 
 
 def ordered_conflicts(report: ConflictReport) -> tuple[Conflict, ...]:
-    """Most severe first; interruptive before not at equal severity; otherwise the checker's own order."""
+    """By display tier (act, review, info), then most severe first, interruptive first, else as found."""
     indexed = list(enumerate(report.conflicts))
-    indexed.sort(key=lambda pair: (-int(pair[1].severity), not pair[1].interruptive, pair[0]))
+    indexed.sort(
+        key=lambda pair: (_TIER_ORDER[pair[1].tier], -int(pair[1].severity), not pair[1].interruptive, pair[0])
+    )
     return tuple(conflict for _, conflict in indexed)
 
 
@@ -172,6 +190,46 @@ def _conflict_view(number: int, conflict: Conflict, report: ConflictReport, lang
             for e in conflict.evidence
         ),
         override=override,
+        tier=conflict.tier.value,
+        tier_label=i18n.tier_label(conflict.tier, lang),
+        tier_reason=i18n.pick(conflict.tier_reason, lang)
+        if conflict.tier_reason.vi or conflict.tier_reason.en
+        else None,
+        strength=_strength_text(conflict.strength, lang) if conflict.strength is not None else "",
+        support=_support_lines(conflict.strength, lang) if conflict.strength is not None else (),
+        suppressed_by=conflict.suppressed_by,
+    )
+
+
+def _reason(conflict: Conflict, lang: Lang) -> Picked | None:
+    reason = conflict.tier_reason
+    return i18n.pick(reason, lang) if reason.vi or reason.en else None
+
+
+def _strength_text(strength: EvidenceStrength, lang: Lang) -> str:
+    """One sentence: the strength label, then sources, official, texts (or that there is none)."""
+    parts = [i18n.label("strength_sources", lang).format(n=strength.independent_sources)]
+    for flag, key in (
+        (strength.official, "strength_official"),
+        (strength.has_mechanism, "strength_mechanism"),
+        (strength.has_management, "strength_management"),
+        (strength.ungraded_only, "strength_ungraded_only"),
+        (strength.derived_only, "strength_derived_only"),
+        (strength.class_only, "strength_class_only"),
+    ):
+        if flag:
+            parts.append(i18n.label(key, lang))
+    if not (strength.has_mechanism or strength.has_management):
+        parts.append(i18n.label("strength_no_text", lang))
+    return f"{i18n.strength_label(strength.label, lang)}: " + "; ".join(parts)
+
+
+def _support_lines(strength: EvidenceStrength, lang: Lang) -> tuple[str, ...]:
+    ungraded = i18n.label("ungraded", lang)
+    return tuple(
+        f"{s.family} ({i18n.source_kind_label(s.kind.value, lang)}): {s.level or '—'} → "
+        + (i18n.severity_label(s.severity, lang) if s.severity is not None else ungraded)
+        for s in strength.support
     )
 
 
@@ -308,4 +366,10 @@ def build_view(report: ConflictReport, patient: PatientRecord | None, lang: Lang
         notices=_notice_views(report.notices, lang),
         lines=_line_views(report, lang),
         legend=tuple((i18n.severity_label(s, lang), s.name.lower()) for s in sorted(Severity, reverse=True)),
+        shown=tuple(c for c in conflicts if c.tier != DisplayTier.INFO.value),
+        collapsed=tuple(c for c in conflicts if c.tier == DisplayTier.INFO.value),
+        tier_counts=tuple(
+            (i18n.tier_label(tier, lang), count, tier.value) for tier, count in tier_counts(report.conflicts).items()
+        ),
+        tier_policy=report.tier_policy or "—",
     )

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from rxsafe.app.caching import BoundedCache
 from rxsafe.app.requests import CheckRequest, Limits, check_date_range
 from rxsafe.app.service import RESULT_MEMO_SIZE
-from rxsafe.core.enums import AllergyStatus, LactationStatus, OverrideReason, PregnancyStatus, Sex
+from rxsafe.core.enums import AllergyStatus, DisplayTier, LactationStatus, OverrideReason, PregnancyStatus, Sex
 from rxsafe.core.errors import InvalidRequest
 from rxsafe.core.models import (
     Allergy,
@@ -26,6 +26,7 @@ from rxsafe.core.models import (
     Condition,
     Conflict,
     ConflictReport,
+    EvidenceStrength,
     LocalizedText,
     Medication,
     Notice,
@@ -38,9 +39,11 @@ from rxsafe.core.models import (
     RecheckInfo,
     RecordEntry,
 )
+from rxsafe.core.tiers import tier_counts
 from rxsafe.ehr.audit import AuditRow, ChainReport
 from rxsafe.ehr.eprescription import eprescription_to_check_request
 from rxsafe.gen import medication_safety_pb2 as pb
+from rxsafe.memo import IdentityMemo
 from rxsafe.report.render import RenderedReport
 
 E = TypeVar("E", bound=Enum)
@@ -292,6 +295,7 @@ def _own_fields_pb(report: ConflictReport) -> pb.CheckPrescriptionResponse:
         prescription_id=report.prescription_id,
         recheck=_recheck_to_pb(report.recheck) if report.recheck else None,
         facts=_facts_to_pb(report.facts) if report.facts is not None else None,
+        tier_policy=report.tier_policy,
     )
 
 
@@ -301,6 +305,7 @@ def _shared_parts_pb(report: ConflictReport) -> pb.CheckPrescriptionResponse:
         lines=_lines_to_pb(report.lines),
         conflicts=[_conflict_to_pb(c) for c in report.conflicts],
         notices=[_notice_to_pb(n) for n in report.notices],
+        tier_counts=_tier_counts_pb(report.conflicts),
     )
     for line_pb, coverage in zip(response.lines, report.coverage, strict=False):
         line_pb.checks_run.extend(coverage.checks_run)
@@ -425,6 +430,10 @@ def _conflict_to_pb(c: Conflict) -> pb.Conflict:
             )
             for e in c.evidence
         ],
+        tier=_to_pb_enum(c.tier, pb.DisplayTier, "DISPLAY_TIER"),
+        tier_reason=_text(c.tier_reason),
+        evidence_strength=_strength_pb(c.strength) if c.strength is not None else None,
+        suppressed_by=c.suppressed_by,
         override=pb.Override(
             conflict_id=c.override.conflict_id,
             reason=_to_pb_enum(c.override.reason, pb.OverrideReason, "OVERRIDE_REASON"),
@@ -435,6 +444,41 @@ def _conflict_to_pb(c: Conflict) -> pb.Conflict:
         if c.override
         else None,
     )
+
+
+def _strength_to_pb(strength: EvidenceStrength) -> pb.EvidenceStrength:
+    graded = strength.graded_severity
+    return pb.EvidenceStrength(
+        independent_sources=strength.independent_sources,
+        graded_severity=_to_pb_enum(graded, pb.Severity, "SEVERITY") if graded is not None else None,
+        official=strength.official,
+        has_mechanism=strength.has_mechanism,
+        has_management=strength.has_management,
+        ungraded_only=strength.ungraded_only,
+        derived_only=strength.derived_only,
+        class_only=strength.class_only,
+        label=strength.label,
+        support=[
+            pb.EvidenceSupport(
+                source=s.source,
+                family=s.family,
+                kind=s.kind.value,
+                level=s.level,
+                severity=_to_pb_enum(s.severity, pb.Severity, "SEVERITY") if s.severity is not None else None,
+                has_text=s.has_text,
+            )
+            for s in strength.support
+        ],
+    )
+
+
+# Most conflicts share their rule's strength object (core.evidence): converted once per object.
+_strength_pb = IdentityMemo(_strength_to_pb, 4096)
+
+
+def _tier_counts_pb(conflicts: Sequence[Conflict]) -> pb.TierCounts:
+    counts = tier_counts(conflicts)
+    return pb.TierCounts(act=counts[DisplayTier.ACT], review=counts[DisplayTier.REVIEW], info=counts[DisplayTier.INFO])
 
 
 def _entry_to_pb(e: RecordEntry) -> pb.RecordEntry:

@@ -68,6 +68,8 @@ class Reloader:
     interceptor: AccessInterceptor
     access_path: Path | None
     knowledge_path: Path | None
+    # The facility policy file the server started with (tier rules, suppressions): read again and audited.
+    policy_path: Path | None = None
 
     def __call__(self, actor: Actor | None) -> ReloadResult:
         from rxsafe.bootstrap import knowledge_dir, load_matching  # noqa: PLC0415 -- the composition root, on demand
@@ -79,6 +81,10 @@ class Reloader:
         if self.access_path is not None:
             self.interceptor.access = AccessFile.load(self.access_path)
         access = self.interceptor.access
+        if self.policy_path is not None:
+            from rxsafe.app.policy_file import load_policy  # noqa: PLC0415 -- the composition root, on demand
+
+            self.service.replace_policy(load_policy(self.policy_path), actor)
         return ReloadResult(previous, knowledge.version, len(access.keys), len(access.tls_clients))
 
 
@@ -131,6 +137,7 @@ def build_server(
     reuse_port: bool = False,
     access_path: Path | None = None,
     knowledge_path: Path | None = None,
+    policy_path: Path | None = None,
 ) -> tuple[grpc.aio.Server, int, health.aio.HealthServicer]:
     """A configured, not yet started server bound to ``address`` ("127.0.0.1:0" picks a free port)."""
     interceptor = AccessInterceptor(access)
@@ -145,7 +152,7 @@ def build_server(
         ],
         maximum_concurrent_rpcs=budgets.backstop,
     )
-    reloader = Reloader(service, interceptor, access_path, knowledge_path)
+    reloader = Reloader(service, interceptor, access_path, knowledge_path, policy_path)
     _add_servicer(MedicationSafetyServicer(service, reloader), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -176,6 +183,7 @@ async def serve(
     access_path: Path | None = None,
     knowledge_path: Path | None = None,
     http: HttpOptions | None = None,
+    policy_path: Path | None = None,
 ) -> None:
     """Serves until SIGTERM or SIGINT, then drains calls in flight (up to ``GRACE_SECONDS``).
 
@@ -190,7 +198,9 @@ async def serve(
         reuse_port=reuse_port,
         access_path=access_path,
         knowledge_path=knowledge_path,
+        policy_path=policy_path,
     )
+    service.record_policy_in_force()
     metrics_server = None
     if metrics_port is not None:
         expose_service_metrics(service.metrics)

@@ -23,6 +23,7 @@ from rxsafe.knowledge.build import (
     ddinter,
     dosing,
     drugbank,
+    evidence,
     hira_dur,
     kr_dur,
     pregnancy,
@@ -141,6 +142,12 @@ def build(sources_dir: Path, out_dir: Path, corrections: Path = DEFAULT_CORRECTI
             translated = sum(1 for r in contribution.rules if kr_dur.TRANSLATION_MARK in r.consequence_en)
             log.append(f"    HIRA DUR reasons with a reviewed translation: {translated} of {len(contribution.rules)}")
     tables = merge(contributions)
+    unclassified: set[str] = set()
+    rules = (r for c in contributions for r in c.rules)
+    tables.evidence_strength = evidence.strength_rows(rules, evidence.read_source_classes(), unclassified)
+    log.extend(
+        f"  evidence: source {s!r} not in data/evidence_sources.csv; counted as curated" for s in sorted(unclassified)
+    )
     _add_patient_rules(ctx, tables, log)
     manifest = write_tables(tables, out_dir)
     if verbose:

@@ -11,6 +11,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from rxsafe.knowledge.build import moieties
 from rxsafe.knowledge.build.rows import (
@@ -68,6 +69,8 @@ class Tables:
     moieties: list[MoietyRow] = field(default_factory=list)
     # Korea's patient-level DUR rules (issue 14).
     dur_rules: list[DurRuleRow] = field(default_factory=list)
+    # Evidence strength per rule (issue 18): build/evidence.py, filled in by the build after the merge.
+    evidence_strength: list[Any] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from rxsafe.knowledge.build.evidence import EvidenceStrengthRow
 from rxsafe.knowledge.build.merge import Tables
 from rxsafe.knowledge.build.rows import (
     AgeRestrictionRow,
@@ -50,6 +51,7 @@ TABLES: tuple[tuple[str, type[Any], str], ...] = (
     ("stopp_rules.tsv", PatientRuleRow, "stopp_rules"),
     ("moieties.tsv", MoietyRow, "moieties"),
     ("dur_rules.tsv", DurRuleRow, "dur_rules"),
+    ("evidence_strength.tsv", EvidenceStrengthRow, "evidence_strength"),
 )
 
 
