@@ -6,13 +6,12 @@ import json
 import uuid
 from datetime import date
 
-from rxsafe.core.enums import AllergyStatus, ConflictKind, NoticeKind, Severity, Verdict
+from rxsafe.core.enums import AllergyStatus, ConflictKind, DisplayTier, NoticeKind, Severity, Verdict
 from rxsafe.core.models import Conflict, ConflictReport, LocalizedText, Notice
 from rxsafe.http.cards import (
     INFO_CARD,
     NOTICE_BASE,
     CardsEncoder,
-    CardTier,
     card_reference,
     card_tier,
     card_uuid,
@@ -24,7 +23,10 @@ CHECK_ID = "chk-" + uuid.uuid4().hex
 
 
 def conflict(n: int, severity: Severity, *, interruptive: bool = False, title: str = "") -> Conflict:
+    # The tier the engine would give with the default policy and no evidence table (cards only read it).
+    tier = DisplayTier.ACT if interruptive else DisplayTier.REVIEW if severity >= Severity.MAJOR else DisplayTier.INFO
     return Conflict(
+        tier=tier,
         id=f"c-{n:012x}",
         kind=ConflictKind.INTERACTION,
         severity=severity,
@@ -48,12 +50,11 @@ def report(*conflicts: Conflict, notices: tuple[Notice, ...] = ()) -> ConflictRe
     )
 
 
-def test_tier_from_interruptive_and_severity() -> None:
-    assert card_tier(conflict(1, Severity.MODERATE, interruptive=True)) is CardTier.ACT
-    assert card_tier(conflict(2, Severity.CONTRAINDICATED)) is CardTier.REVIEW
-    assert card_tier(conflict(3, Severity.MAJOR)) is CardTier.REVIEW
-    assert card_tier(conflict(4, Severity.MODERATE)) is CardTier.INFO
-    assert [indicator(t) for t in CardTier] == ["critical", "warning", "info"]
+def test_the_card_tier_is_the_conflicts_display_tier() -> None:
+    assert card_tier(conflict(4, Severity.MODERATE)) is DisplayTier.INFO
+    assert card_tier(conflict(3, Severity.MAJOR).model_copy(update={"tier": DisplayTier.INFO})) is DisplayTier.INFO
+    assert card_tier(conflict(1, Severity.MODERATE, interruptive=True)) is DisplayTier.ACT
+    assert [indicator(t) for t in DisplayTier] == ["critical", "warning", "info"]
 
 
 def test_card_uuid_is_a_uuid_that_leads_back_to_its_check_and_position() -> None:

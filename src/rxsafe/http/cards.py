@@ -19,11 +19,10 @@ import re
 import uuid
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from rxsafe.app.caching import BoundedCache
-from rxsafe.core.enums import ConflictKind, NoticeKind, OverrideReason, Severity
+from rxsafe.core.enums import ConflictKind, DisplayTier, NoticeKind, OverrideReason
 from rxsafe.core.models import Conflict, ConflictReport, LocalizedText, Notice
 from rxsafe.memo import IdentityMemo
 from rxsafe.report.i18n import Lang, kind_label, notice_label, override_label, severity_label
@@ -55,31 +54,15 @@ _REASON_KINDS: dict[OverrideReason, frozenset[ConflictKind]] = {
 }
 
 
-class CardTier(StrEnum):
-    """What a prescriber is shown for a conflict (design: display tiers)."""
-
-    ACT = "act"
-    REVIEW = "review"
-    INFO = "info"
-
-
-def card_tier(conflict: Conflict) -> CardTier:
-    """The conflict's display tier: interruptive → act; major or contraindicated → review; else info.
-
-    Issue 18 (display tiers, ``rxsafe.core.enums.DisplayTier``) puts the tier on the conflict itself, from
-    severity and evidence strength: this function then becomes ``return conflict.tier``.
-    """
-    if conflict.interruptive:
-        return CardTier.ACT
-    if conflict.severity >= Severity.MAJOR:
-        return CardTier.REVIEW
-    return CardTier.INFO
+def card_tier(conflict: Conflict) -> DisplayTier:
+    """The conflict's display tier (issue 18: set by the engine from severity, evidence and the facility policy)."""
+    return conflict.tier
 
 
 _INDICATOR = {"act": "critical", "review": "warning", "info": "info"}
 
 
-def indicator(tier: CardTier) -> str:
+def indicator(tier: DisplayTier) -> str:
     """The CDS Hooks indicator for a tier (by the tier's name, so issue 18's enum maps the same way)."""
     return _INDICATOR[tier.name.lower()]
 
@@ -140,7 +123,7 @@ def cards_template(report: ConflictReport, order_refs: Sequence[str], lang: Lang
     """Each card with its position (which its UUID carries), and the ``vn.rxsafe`` extension without the check id."""
     cards: list[tuple[int, dict[str, Any]]] = []
     tiers = [(i, c, card_tier(c)) for i, c in enumerate(report.conflicts)]
-    for wanted in (CardTier.ACT, CardTier.REVIEW):
+    for wanted in (DisplayTier.ACT, DisplayTier.REVIEW):
         cards.extend(
             (i, _conflict_card(report, c, t, order_refs=order_refs, lang=lang)) for i, c, t in tiers if t is wanted
         )
@@ -150,7 +133,7 @@ def cards_template(report: ConflictReport, order_refs: Sequence[str], lang: Lang
             cards.append((NOTICE_BASE + i, _notice_card(report, notice, order_refs, lang)))
         else:
             quiet.append(notice)
-    info = [c for _, c, t in tiers if t is CardTier.INFO]
+    info = [c for _, c, t in tiers if t is DisplayTier.INFO]
     if info:
         cards.append((INFO_CARD, _info_card(report, info, lang)))
     if quiet:
@@ -240,7 +223,7 @@ def _json(value: Mapping[str, Any]) -> str:
 
 
 def _conflict_card(
-    report: ConflictReport, c: Conflict, tier: CardTier, *, order_refs: Sequence[str], lang: Lang
+    report: ConflictReport, c: Conflict, tier: DisplayTier, *, order_refs: Sequence[str], lang: Lang
 ) -> dict[str, Any]:
     title = _pick(c.title, lang) or kind_label(c.kind, lang)
     detail: list[str] = []
