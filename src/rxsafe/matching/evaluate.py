@@ -33,7 +33,7 @@ from pathlib import Path
 from rxsafe.core.enums import ResolutionStatus
 from rxsafe.core.models import Resolution
 from rxsafe.matching.resolver import NameResolver
-from rxsafe.matching.vocabulary import load_vocabulary
+from rxsafe.matching.vocabulary import brand_key, load_vocabulary
 
 __all__ = [
     "BRAND_ALONE_KINDS",
@@ -146,7 +146,13 @@ def outcome(
 def evaluate(knowledge: Path, cases: list[LabelledCase]) -> EvalReport:
     """Resolve every case against the vocabulary without the held-out products."""
     held_out = {c.product_id for c in cases if c.split == "held_out"}
-    vocabulary = load_vocabulary(knowledge, exclude_products=held_out)
+    # Held-out brands leave the vocabulary by name too, whichever registration lists them: the project's
+    # independent evaluation removed its products from the register and tender sources by product name.
+    # A name that a known product also carries stays (the known product is in the table by that name).
+    known_brands = {brand_key(c.text) for c in cases if c.split == "known" and c.kind == "brand"}
+    held_brands = {c.text for c in cases if c.split == "held_out" and c.kind == "brand"}
+    held_brands = {b for b in held_brands if brand_key(b) not in known_brands}
+    vocabulary = load_vocabulary(knowledge, exclude_products=held_out, exclude_brands=held_brands)
     resolver = NameResolver(vocabulary)
     report = EvalReport()
     for case in cases:

@@ -9,6 +9,7 @@ pre-normalised key lists).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import functools
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping
@@ -19,7 +20,7 @@ from rxsafe.core.enums import AllergenKind
 from rxsafe.core.errors import Unavailable
 from rxsafe.matching.fuzzy import FuzzyIndex
 from rxsafe.matching.line_parser import clean_name
-from rxsafe.matching.normalize import key_tokens, match_key, moiety_key, salt_only
+from rxsafe.matching.normalize import fold, key_tokens, match_key, moiety_key, salt_only
 
 __all__ = [
     "TIER_WEAK",
@@ -73,6 +74,13 @@ class Product:
     ingredients: tuple[str, ...] = ()
     strengths: tuple[str, ...] = ()
     dosage_form: str = ""
+    # The other sources' names for this registration, its insurance codes ("40.732"), and whether the
+    # sources' ingredient sets agree ("agree", "single", "disagree:…"; knowledge/build/vn_registry.py).
+    other_names: tuple[str, ...] = ()
+    insurance_codes: tuple[str, ...] = ()
+    agreement: str = ""
+    # The match keys of brand and other names, as the build computed them (empty: computed at load).
+    brand_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +143,10 @@ class Vocabulary:
     allergens: Mapping[str, AllergenConcept]
     fuzzy_names: FuzzyIndex = field(default_factory=lambda: FuzzyIndex(()))
     fuzzy_allergens: FuzzyIndex = field(default_factory=lambda: FuzzyIndex(()))
+    # Issue 15: products by insurance active-ingredient code ("40.732"), and the folded words of the
+    # sources' manufacturer and country names ("stada", "an do"), which a line may write after an INN.
+    insurance_codes: Mapping[str, tuple[Product, ...]] = field(default_factory=dict)
+    manufacturer_words: frozenset[str] = frozenset()
 
     @functools.cached_property
     def moieties(self) -> Mapping[str, str]:
@@ -158,6 +170,12 @@ def brand_key(brand: str) -> str:
     return match_key(clean_name(brand))
 
 
+def _brand_keys(product: Product) -> tuple[str, ...]:
+    if product.brand_keys:
+        return product.brand_keys
+    return tuple(dict.fromkeys(k for k in (brand_key(n) for n in (product.brand, *product.other_names)) if k))
+
+
 def registration_key(number: str) -> str:
     """A registration number as compared: upper case, no spaces (XML 130 writes it without).
 
@@ -179,10 +197,13 @@ def _split(cell: str | None) -> tuple[str, ...]:
     return tuple(p.strip() for p in (cell or "").split(_LIST_SEP) if p.strip())
 
 
-def load_vocabulary(knowledge_dir: Path, exclude_products: Collection[str] = ()) -> Vocabulary:
+def load_vocabulary(
+    knowledge_dir: Path, exclude_products: Collection[str] = (), exclude_brands: Collection[str] = ()
+) -> Vocabulary:
     """Read the compiled tables under ``knowledge_dir`` and normalise every name once.
 
-    ``exclude_products`` leaves out products by product id or registration number, so that an evaluation
+    ``exclude_products`` leaves out products by product id or registration number, and ``exclude_brands``
+    every product whose brand (or another source's name for it) has the same brand key, so that an evaluation
     can play real products the table does not know (the held-out part of the labelled set); the tables
     themselves are not changed.
 
@@ -206,9 +227,16 @@ def load_vocabulary(knowledge_dir: Path, exclude_products: Collection[str] = ())
             ingredients=_split(r.get("ingredients")),
             strengths=_split(r.get("strengths")),
             dosage_form=r.get("dosage_form") or "",
+            other_names=_split(r.get("other_names")),
+            insurance_codes=_split(r.get("insurance_codes")),
+            agreement=r.get("agreement") or "",
+            brand_keys=_split(r.get("brand_keys")),
         )
         for r in _rows(knowledge_dir / "products.tsv")
     ]
+    if exclude_brands:
+        gone = {brand_key(b) for b in exclude_brands} - {""}
+        products = [p for p in products if not gone.intersection(_brand_keys(p))]
     if exclude_products:
         excluded = {registration_key(p) for p in exclude_products} | set(exclude_products)
         products = [
@@ -222,7 +250,12 @@ def load_vocabulary(knowledge_dir: Path, exclude_products: Collection[str] = ())
         for r in _rows(knowledge_dir / "classes.tsv")
     }
     terms = [(r["term"], r["concept_kind"], r["concept"]) for r in _rows(knowledge_dir / "allergen_terms.tsv")]
-    return build_vocabulary(ingredients, aliases, products, terms, class_labels)
+    vocabulary = build_vocabulary(ingredients, aliases, products, terms, class_labels)
+    words_file = knowledge_dir / "manufacturer_words.tsv"
+    if words_file.exists():
+        words = frozenset(fold(r["word"]) for r in _rows(words_file))
+        vocabulary = dataclasses.replace(vocabulary, manufacturer_words=words)
+    return vocabulary
 
 
 def build_vocabulary(
@@ -264,14 +297,16 @@ def build_vocabulary(
 
     brands: dict[str, list[Product]] = defaultdict(list)
     registrations: dict[str, Product] = {}
+    codes: dict[str, list[Product]] = defaultdict(list)
     for product in products:
         if not product.ingredients or any(i not in ingredients for i in product.ingredients):
             continue
-        key = brand_key(product.brand)
-        if key:
+        for key in _brand_keys(product):
             brands[key].append(product)
         if product.registration_number:
             registrations[registration_key(product.registration_number)] = product
+        for code in product.insurance_codes:
+            codes[code].append(product)
 
     labels = class_labels or {}
     allergens: dict[str, AllergenConcept] = {}
@@ -293,6 +328,7 @@ def build_vocabulary(
         allergens=allergens,
         fuzzy_names=FuzzyIndex(fuzzy.values()),
         fuzzy_allergens=FuzzyIndex(allergen_tokens.values()),
+        insurance_codes={k: tuple(v) for k, v in codes.items()},
     )
 
 

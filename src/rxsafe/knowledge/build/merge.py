@@ -22,6 +22,7 @@ from rxsafe.knowledge.build.rows import (
     CrossReactivityRow,
     DoseLimitRow,
     IngredientRow,
+    ManufacturerWordRow,
     MemberRow,
     MoietyRow,
     PatientRuleRow,
@@ -65,6 +66,7 @@ class Tables:
     pregnancy_gnuhealth: list[PregnancyRow] = field(default_factory=list)
     stopp_rules: list[PatientRuleRow] = field(default_factory=list)
     moieties: list[MoietyRow] = field(default_factory=list)
+    manufacturer_words: list[ManufacturerWordRow] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 

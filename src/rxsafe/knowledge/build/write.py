@@ -21,6 +21,7 @@ from rxsafe.knowledge.build.rows import (
     CrossReactivityRow,
     DoseLimitRow,
     IngredientRow,
+    ManufacturerWordRow,
     MemberRow,
     MoietyRow,
     PatientRuleRow,
@@ -48,6 +49,7 @@ TABLES: tuple[tuple[str, type[Any], str], ...] = (
     ("pregnancy_gnuhealth.tsv", PregnancyRow, "pregnancy_gnuhealth"),
     ("stopp_rules.tsv", PatientRuleRow, "stopp_rules"),
     ("moieties.tsv", MoietyRow, "moieties"),
+    ("manufacturer_words.tsv", ManufacturerWordRow, "manufacturer_words"),
 )
 
 
