@@ -61,6 +61,8 @@ class Outcome(StrEnum):
     OTHER_SALT = "other salt"
     WRONG = "wrong"
     AMBIGUOUS = "ambiguous"
+    # Some ingredients identified (all of them expected), the rest said to be unidentified: not a wrong drug.
+    PARTIAL = "partial"
     UNRESOLVED = "unresolved"
 
 
@@ -137,6 +139,9 @@ def outcome(
     if resolution.status is ResolutionStatus.UNRESOLVED:
         return Outcome.UNRESOLVED
     got = {i.inn for i in resolution.ingredients}
+    if resolution.partial:
+        moieties = {moiety(i) for i in expected}
+        return Outcome.PARTIAL if {moiety(i) for i in got} <= moieties else Outcome.WRONG
     if got == expected:
         return Outcome.RIGHT
     same_moieties = {moiety(i) for i in got} == {moiety(i) for i in expected}
@@ -173,14 +178,15 @@ def _row(label: str, counts: Mapping[Outcome, int]) -> str:
     return (
         f"{label:<26} {n:>6} {precision:>9.2%} {_rate(counts, Outcome.RIGHT, Outcome.OTHER_SALT):>7.2%}"
         f" {_rate(counts, Outcome.OTHER_SALT):>6.2%} {_rate(counts, Outcome.WRONG):>7.2%}"
-        f" {_rate(counts, Outcome.AMBIGUOUS):>9.2%} {_rate(counts, Outcome.UNRESOLVED):>10.2%}"
+        f" {_rate(counts, Outcome.AMBIGUOUS):>9.2%} {_rate(counts, Outcome.PARTIAL):>7.2%}"
+        f" {_rate(counts, Outcome.UNRESOLVED):>10.2%}"
     )
 
 
 def format_report(report: EvalReport, show_wrong: int = 0) -> str:
     """The figures as text: per split and kind, then the two headline figures."""
     lines = [f"{'split/kind':<26} {'cases':>6} {'precision':>9} {'recall':>7} {'salt':>6} {'wrong':>7}"
-             f" {'ambiguous':>9} {'unresolved':>10}"]  # fmt: skip
+             f" {'ambiguous':>9} {'partial':>7} {'unresolved':>10}"]  # fmt: skip
     for split in SPLITS:
         for kind in KINDS:
             counts = report.counts.get((split, kind))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import re
 import functools
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping
@@ -23,6 +24,7 @@ from rxsafe.matching.line_parser import clean_name
 from rxsafe.matching.normalize import fold, key_tokens, match_key, moiety_key, salt_only
 
 __all__ = [
+    "INSURANCE_CODE",
     "TIER_WEAK",
     "AllergenConcept",
     "Ingredient",
@@ -31,11 +33,14 @@ __all__ = [
     "Vocabulary",
     "alias_tier",
     "brand_key",
+    "family_key",
     "load_vocabulary",
     "registration_key",
 ]
 
 _LIST_SEP = " | "
+# The insurance active-ingredient code of modern medicines ("40.227"; knowledge/build/vn_registry.py).
+INSURANCE_CODE = re.compile(r"^40\.\d+(?:\.\d+)?$")
 
 # Lower is stronger: when one key names several ingredients, only the strongest kind counts
 # (an INN beats another ingredient's DrugBank synonym that happens to spell the same).
@@ -81,6 +86,7 @@ class Product:
     agreement: str = ""
     # The match keys of brand and other names, as the build computed them (empty: computed at load).
     brand_keys: tuple[str, ...] = ()
+    family_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +152,8 @@ class Vocabulary:
     # Issue 15: products by insurance active-ingredient code ("40.732"), and the folded words of the
     # sources' manufacturer and country names ("stada", "an do"), which a line may write after an INN.
     insurance_codes: Mapping[str, tuple[Product, ...]] = field(default_factory=dict)
+    # Products by the key of their brand's first word ("nexium" -> Nexium Mups, Nexium 40mg …).
+    families: Mapping[str, tuple[Product, ...]] = field(default_factory=dict)
     manufacturer_words: frozenset[str] = frozenset()
 
     @functools.cached_property
@@ -168,6 +176,23 @@ def brand_key(brand: str) -> str:
     True
     """
     return match_key(clean_name(brand))
+
+
+# A family name this short is a word, not a brand ("Vita", "New"): no family.
+_SHORTEST_FAMILY = 4
+
+
+def family_key(brand: str) -> str:
+    """The key of a brand's first word when the brand has more words than that ("Nexium Mups" -> "nexium").
+
+    >>> family_key("Nexium Mups 20mg") == match_key("Nexium"), family_key("Nexium")
+    (True, '')
+    """
+    words = clean_name(brand).split()
+    if len(words) < 2:
+        return ""
+    key = match_key(words[0])
+    return key if len(key) >= _SHORTEST_FAMILY and key.isalpha() else ""
 
 
 def _brand_keys(product: Product) -> tuple[str, ...]:
@@ -231,6 +256,7 @@ def load_vocabulary(
             insurance_codes=_split(r.get("insurance_codes")),
             agreement=r.get("agreement") or "",
             brand_keys=_split(r.get("brand_keys")),
+            family_keys=_split(r.get("family_keys")),
         )
         for r in _rows(knowledge_dir / "products.tsv")
     ]
@@ -298,6 +324,7 @@ def build_vocabulary(
     brands: dict[str, list[Product]] = defaultdict(list)
     registrations: dict[str, Product] = {}
     codes: dict[str, list[Product]] = defaultdict(list)
+    families: dict[str, list[Product]] = defaultdict(list)
     for product in products:
         if not product.ingredients or any(i not in ingredients for i in product.ingredients):
             continue
@@ -307,6 +334,8 @@ def build_vocabulary(
             registrations[registration_key(product.registration_number)] = product
         for code in product.insurance_codes:
             codes[code].append(product)
+        for key in product.family_keys:
+            families[key].append(product)
 
     labels = class_labels or {}
     allergens: dict[str, AllergenConcept] = {}
@@ -329,6 +358,7 @@ def build_vocabulary(
         fuzzy_names=FuzzyIndex(fuzzy.values()),
         fuzzy_allergens=FuzzyIndex(allergen_tokens.values()),
         insurance_codes={k: tuple(v) for k, v in codes.items()},
+        families={k: tuple(v) for k, v in families.items() if k not in names},
     )
 
 

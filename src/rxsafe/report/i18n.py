@@ -187,6 +187,8 @@ _NOTICE: dict[NoticeKind, tuple[str, str]] = {
     NoticeKind.NOT_COVERED: ("Ngoài phạm vi cơ sở tri thức", "Not covered by the knowledge base"),
     NoticeKind.MEDICATION_WINDOW_ASSUMED: ("Thời gian dùng thuốc được giả định", "Medication window assumed"),
     NoticeKind.CHECK_NOT_RUN: ("Chưa kiểm tra được", "Check not run"),
+    NoticeKind.PARTIAL_LINE: ("Thuốc chỉ nhận diện được một phần", "Drug identified only in part"),
+    NoticeKind.UNKNOWN_INSURANCE_CODE: ("Mã hoạt chất BHYT không rõ", "Insurance ingredient code not known"),
 }
 
 _OVERRIDE: dict[OverrideReason, tuple[str, str]] = {

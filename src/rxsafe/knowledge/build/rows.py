@@ -53,6 +53,9 @@ class ProductRow:
     # The match keys of the brand and its other names (matching.vocabulary.brand_key), made once at build
     # so that loading 12,000 products does not re-read every name (start-up).
     brand_keys: tuple[str, ...] = ()
+    # The match key of each name's first word when the name has more ("Nexium" of "Nexium Mups"): the brand
+    # family a prescriber means when writing the brand without the product's suffix.
+    family_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, order=True)

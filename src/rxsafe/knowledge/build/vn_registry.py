@@ -261,11 +261,18 @@ def manufacturer_words(products: Iterable[ProductRow], is_drug_word: set[str]) -
 
 
 def with_brand_keys(products: Iterable[ProductRow]) -> list[ProductRow]:
-    """Every product with the match keys of its names (the matcher's own ``brand_key``, so they always agree)."""
-    from rxsafe.matching.vocabulary import brand_key  # noqa: PLC0415 -- the build uses the matcher's key
+    """Every product with the match keys of its names and families (the matcher's own functions, so they agree).
+
+    A WHO ATC combination row lists several brands in one cell ("Bactrim, Eusaprim"): each is a name.
+    """
+    from rxsafe.matching.vocabulary import brand_key, family_key  # noqa: PLC0415 -- the matcher's own keys
 
     out = []
     for product in products:
-        keys = tuple(dict.fromkeys(k for k in (brand_key(n) for n in (product.brand, *product.other_names)) if k))
-        out.append(replace(product, brand_keys=keys))
+        names = [product.brand, *product.other_names]
+        if product.product_id.startswith("atc:"):
+            names = [n.strip() for n in product.brand.split(",") if n.strip()]
+        keys = tuple(dict.fromkeys(k for k in (brand_key(n) for n in names) if k))
+        families = tuple(dict.fromkeys(k for k in (family_key(n) for n in names) if k and k not in keys))
+        out.append(replace(product, brand_keys=keys, family_keys=families))
     return out
