@@ -50,10 +50,14 @@ def test_held_out_brand_alone_is_rarely_wrong(report: EvalReport) -> None:
     # differs from what its name says: brands spelled as an INN ("Artemisinin 250mg" is artenimol +
     # piperaquine, "Cisteine 100" carbocisteine), one brand registered with two compositions (Mydocalm;
     # Blooming as cysteine and as cystine), and "vitamin D" labelled where we answer colecalciferol.
-    assert report.held_out_brand_alone_wrong_rate <= 0.0053
-    # Counting "zinc" for a product labelled "zinc citrate" as wrong too: 0.66%.
+    # Issue 15: held-out brands now also leave the vocabulary by name (as the independent evaluation's sources
+    # were filtered), and partial lines count as wrong when what was identified is another moiety: 0.63%
+    # (18 of 2,873); the six new cases are "Colistin TZF" / "Colistimethate" (colistin vs colistimethate,
+    # a prodrug the moiety table does not link), each a PARTIAL line, never a clean pass.
+    assert report.held_out_brand_alone_wrong_rate <= 0.0064
+    # Counting "zinc" for a product labelled "zinc citrate" as wrong too: 0.94%.
     strict = report.total("held_out", BRAND_ALONE_KINDS)
-    assert (strict[Outcome.WRONG] + strict[Outcome.OTHER_SALT]) / sum(strict.values()) <= 0.0067
+    assert (strict[Outcome.WRONG] + strict[Outcome.OTHER_SALT]) / sum(strict.values()) <= 0.0095
 
 
 def test_brand_typos_never_resolve_to_another_drug(report: EvalReport) -> None:

@@ -280,7 +280,7 @@ class ResolvedAllergen(Frozen):
 
     def each_component(self) -> tuple[ResolvedAllergen, ...]:
         """One ingredient allergen per component of a combination, else the allergen itself."""
-        if len(self.components) < 2:  # noqa: PLR2004 -- a combination has two or more components
+        if len(self.components) < 2:
             return (self,)
         return tuple(self.model_copy(update={"concept": c, "components": ()}) for c in self.components)
 

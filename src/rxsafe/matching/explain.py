@@ -81,11 +81,15 @@ def resolve_command(
     for text in texts:
         if allergy:
             data = explain_allergen(text, resolver.resolve_allergen(text))
-            shown = json.dumps(data, ensure_ascii=False) if as_json else (
-                f"{text!r}: {data['kind']} {data['concept']}"
-                + (f" (components: {' + '.join(data['components'])})" if data["components"] else "")
-                + (f" by {data['method']}" if data["method"] != "none" else "")
-                + (f" — why not: {data['why_not']}" if data["why_not"] else "")
+            shown = (
+                json.dumps(data, ensure_ascii=False)
+                if as_json
+                else (
+                    f"{text!r}: {data['kind']} {data['concept']}"
+                    + (f" (components: {' + '.join(data['components'])})" if data["components"] else "")
+                    + (f" by {data['method']}" if data["method"] != "none" else "")
+                    + (f" — why not: {data['why_not']}" if data["why_not"] else "")
+                )
             )
         else:
             res = resolver.resolve_line(PrescriptionLine(text=text, national_drug_code=code))

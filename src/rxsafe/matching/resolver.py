@@ -17,8 +17,8 @@ from rxsafe.core.models import PrescriptionLine, Resolution, ResolvedAllergen, R
 from rxsafe.matching.dosage_form import FormFamily, forms_contradict
 from rxsafe.matching.fuzzy import ALLERGY_POLICY, NAME_POLICY, FuzzyPolicy
 from rxsafe.matching.line_parser import NamePart, ParsedLine, clean_name, parse_line
-from rxsafe.matching.strength import find_strengths
 from rxsafe.matching.normalize import base_tokens, fold, key_candidates, key_tokens, match_key, salt_only
+from rxsafe.matching.strength import find_strengths
 from rxsafe.matching.vocabulary import INSURANCE_CODE, TIER_WEAK, Product, Vocabulary, registration_key
 
 __all__ = ["NATIONAL_CODE_NOT_MAPPABLE", "NameResolver"]
@@ -176,7 +176,7 @@ class NameResolver:
             product=product.brand,
         )
 
-    def resolve_text(self, text: str) -> Resolution:
+    def resolve_text(self, text: str) -> Resolution:  # noqa: PLR0911 -- one answer per reading, in order
         """Free drug text: ``"Amoxicilin 875mg + Acid clavulanic 125mg"``, ``"Augmentin 625mg"``.
 
         The names outside brackets are the line's drug; a bracketed name is usually the brand. When the
@@ -365,7 +365,7 @@ class NameResolver:
         kept = list(words)
         dropped: list[str] = []
         while len(kept) > 1:
-            pair = fold(" ".join(kept[-2:])) if len(kept) > 2 else ""  # noqa: PLR2004 -- a two-word country
+            pair = fold(" ".join(kept[-2:])) if len(kept) > 2 else ""
             if pair in makers:
                 dropped[:0] = kept[-2:]
                 kept = kept[:-2]
@@ -617,7 +617,7 @@ def _amount(value: float, unit: str) -> float:
 
 
 def strength_not_known(products: Sequence[Product], written: Sequence[Strength]) -> str:
-    """The first written strength that no product of the brand has (in its strengths or names), or "".
+    """A written strength when none of those written fits any product of the brand (strengths or names), or "".
 
     A product's strengths count one by one and summed (``Augmentin 625mg`` is 500 + 125 mg); a bare number in
     a name counts in any unit ("Kavasdin 5"). Nothing is said when no product gives any strength.
@@ -638,9 +638,10 @@ def strength_not_known(products: Sequence[Product], written: Sequence[Strength])
     known.discard(0.0)
     if not known:
         return ""
-    for strength in written:
-        if strength.value and strength.unit.lower() in _MASS | {"": 0} and _amount(strength.value, strength.unit) not in known:
-            return strength.text
+    # One fitting strength is enough: "Agimol 80 1g/80mg" writes the sachet's weight beside the dose.
+    masses = [s for s in written if s.value and s.unit.lower() in {*_MASS, ""}]
+    if masses and not any(_amount(s.value or 0.0, s.unit) in known for s in masses):
+        return masses[0].text
     return ""
 
 

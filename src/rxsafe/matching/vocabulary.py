@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import re
 import functools
+import re
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field

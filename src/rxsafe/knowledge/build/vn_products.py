@@ -13,8 +13,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rxsafe.knowledge.build.names import fold, skeleton, split_strength
 from rxsafe.knowledge.build import vn_registry
+from rxsafe.knowledge.build.names import fold, skeleton, split_strength
 from rxsafe.knowledge.build.rows import AliasRow, Contribution, IngredientRow, ProductRow
 
 if TYPE_CHECKING:
@@ -102,8 +102,10 @@ def _vi_spellings(spellings: dict[str, Counter[str]], out: Contribution) -> None
 def contribute(
     ctx: BuildContext, report: ProductReport | None = None, registry: vn_registry.RegistryReport | None = None
 ) -> Contribution:
-    """Products whose every ingredient maps, one per registration number, merged with the DAV register extract
-    and the tender list (``vn_registry``)."""
+    """Products whose every ingredient maps, one per registration number (with the register and tender list).
+
+    The DAV register extract and the tender list are merged in by ``vn_registry``.
+    """
     report = report if report is not None else ProductReport()
     registry = registry if registry is not None else vn_registry.RegistryReport()
     out = Contribution()
