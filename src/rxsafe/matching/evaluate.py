@@ -52,7 +52,12 @@ __all__ = [
 INN_WITH_BRAND_KINDS = ("inn_brand", "inn_brand_raw", "inn_brand_dose")
 # The brand with no ingredient name next to it.
 BRAND_ALONE_KINDS = ("brand", "brand_strength", "brand_typo", "brand_fold")
-KINDS = (*INN_WITH_BRAND_KINDS, "inn_typo", *BRAND_ALONE_KINDS)
+# Issue 15: lines as hospital systems print them (scripts/make_his_format_cases.py), in their own file beside
+# the labelled set: an ingredient with a manufacturer word, "%"/"&" for "+", a brand with form and pack words.
+HIS_INGREDIENT_KINDS = ("his_inn_maker", "his_combo_sep")
+HIS_BRAND_KINDS = ("his_brand_form",)
+HIS_FILE = "his_format_cases.tsv"
+KINDS = (*INN_WITH_BRAND_KINDS, "inn_typo", *BRAND_ALONE_KINDS, *HIS_INGREDIENT_KINDS, *HIS_BRAND_KINDS)
 SPLITS = ("known", "held_out")
 
 
@@ -155,7 +160,7 @@ def evaluate(knowledge: Path, cases: list[LabelledCase]) -> EvalReport:
     # independent evaluation removed its products from the register and tender sources by product name.
     # A name that a known product also carries stays (the known product is in the table by that name).
     known_brands = {brand_key(c.text) for c in cases if c.split == "known" and c.kind == "brand"}
-    held_brands = {c.text for c in cases if c.split == "held_out" and c.kind == "brand"}
+    held_brands = {c.text for c in cases if c.split == "held_out" and c.kind in ("brand", *HIS_BRAND_KINDS)}
     held_brands = {b for b in held_brands if brand_key(b) not in known_brands}
     vocabulary = load_vocabulary(knowledge, exclude_products=held_out, exclude_brands=held_brands)
     resolver = NameResolver(vocabulary)
@@ -202,6 +207,13 @@ def format_report(report: EvalReport, show_wrong: int = 0) -> str:
                  f" of {sum(brand.values())} (target <= 0.5%)")  # fmt: skip
     strict = _rate(brand, Outcome.WRONG, Outcome.OTHER_SALT)
     lines.append(f"         held-out brand alone, another salt also wrong: {strict:.2%} (strict reading)")
+    his = report.total("held_out", HIS_INGREDIENT_KINDS)
+    if his:
+        his_brand = report.total("held_out", HIS_BRAND_KINDS)
+        lines.append(f"HEADLINE held-out HIS ingredient lines resolved right:  {_rate(his, Outcome.RIGHT, Outcome.OTHER_SALT):.2%}"
+                     f" of {sum(his.values())}, wrong {_rate(his, Outcome.WRONG):.2%}")  # fmt: skip
+        lines.append(f"         held-out HIS brand lines (TAB. 30'S) wrong:    {_rate(his_brand, Outcome.WRONG):.2%}"
+                     f" of {sum(his_brand.values())}")  # fmt: skip
     for case, got, kind in report.wrong[:show_wrong]:
         label = "OTHER SALT" if kind is Outcome.OTHER_SALT else "WRONG"
         lines.append(f"  {label} {case.split}/{case.kind}: {case.text!r} -> {' + '.join(got)}"
@@ -211,7 +223,11 @@ def format_report(report: EvalReport, show_wrong: int = 0) -> str:
 
 def evaluate_command(knowledge: Path, labelled: Path, show_wrong: int = 0) -> str:
     """What ``rxsafe names eval`` prints: the per-kind figures and the two headline figures."""
-    return format_report(evaluate(knowledge, read_cases(labelled)), show_wrong)
+    cases = read_cases(labelled)
+    his = labelled.parent / HIS_FILE
+    if his.exists() and his != labelled:
+        cases += read_cases(his)
+    return format_report(evaluate(knowledge, cases), show_wrong)
 
 
 def main() -> None:

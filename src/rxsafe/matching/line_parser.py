@@ -66,7 +66,7 @@ _FORM_WORDS = sorted(
         "dat duoi luoi", "dat am dao", "dat hau mon", "nho mat", "nho mui", "nho tai", "xit mui", "xit hong",
         "khi dung", "dang hit", "dung ngoai", "boi ngoai da", "ngoai da", "vien dan", "thuoc dan", "thuoc com",
         "sui bot", "si ro", "xiro", "khong bao", "gelatin cung", "gelatin mem", "thuoc xit", "dinh lieu",
-        "thut truc trang", "tablets", "tablet", "tabs", "tab",
+        "thut truc trang", "tablets", "tablet", "tabs", "tab", "inj", "amp", "ampoule", "vial", "fc", "dt", "odt",
         "caplets", "caplet", "capsules", "capsule", "caps", "cap", "film coated", "coated", "injection",
         "infusion", "for injection", "syrup", "suspension", "solution", "oral", "cream", "ointment",
         "eye drops", "drops", "powder", "sachet", "retard", "sr", "xr", "er", "mr", "cr", "iv", "im",

@@ -47,6 +47,12 @@ _ALLERGY_UNKNOWN = re.compile(r"\b(?:khong ro|chua ro|khong nho|khong biet|chua 
 _ALLERGY_NONE = re.compile(r"^(?:khong|khong co|none|no|nil|nkda|khong di ung)$")
 _ALLERGY_TAIL = re.compile(r"\s(?:-|:)\s|[(\[]")
 _ALLERGY_LIST = re.compile(r"[,;+/]|\bva\b|\band\b")
+# A pack or volume printed after the strength ("x5ml", "15ML", "lọ15ml", "60liều", "(0,3%+0,1%)x5ml"): how
+# much is in the pack, never a drug name.
+_PACK_TOKEN = re.compile(
+    r"^[(\[]?(?:x|lo|chai|ong|tuyp|hop)?[\d.,/^%+()x-]*\d[\d.,/^%+()x-]*"
+    r"(?:ml|l|g|mg|mcg|cfu|lieu|vien|lo|chai|ong|goi|tuyp|x|/)*[)\]]?$"
+)
 # A strength glued to a name by a hyphen ("Cefuroxim-500", "NOVOXIM-500"): read without it when the whole
 # name matches nothing.
 _GLUED_NUMBER = re.compile(r"^(?P<name>.*[^\W\d_])\s*-\s*(?P<number>\d+(?:[.,]\d+)?)$")
@@ -253,7 +259,9 @@ class NameResolver:
         elif any(m.status is _UNRESOLVED for m in matches):
             # "Paracetamol 500mg + Xyzzy 10mg": the checks run on paracetamol; the line says Xyzzy was not
             # identified (PARTIAL on the wire, never a clean pass).
-            unidentified += tuple(p.name for p, m in zip(parts, matches, strict=True) if m.status is _UNRESOLVED)
+            failed = [p.name for p, m in zip(parts, matches, strict=True) if m.status is _UNRESOLVED]
+            # A pack or volume cut off by a separator ("0,3%x5ml") is not a drug that went unidentified.
+            unidentified += tuple(n for n in failed if not _PACK_TOKEN.match(fold(n).replace(" ", "")))
             matches = [m for m in matches if m.status is _RESOLVED]
             parts = [p for p, m in zip(parts, [self._match_name(p.name, parsed.forms) for p in parts], strict=True)
                      if m.status is _RESOLVED]  # fmt: skip
@@ -369,7 +377,7 @@ class NameResolver:
             if pair in makers:
                 dropped[:0] = kept[-2:]
                 kept = kept[:-2]
-            elif fold(kept[-1]).strip(" .,-") in makers:
+            elif fold(kept[-1]).strip(" .,-\"'") in makers or _PACK_TOKEN.match(fold(kept[-1])):
                 dropped.insert(0, kept.pop())
             else:
                 break
