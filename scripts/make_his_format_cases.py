@@ -68,8 +68,10 @@ def build(knowledge: Path) -> list[Case]:
         split = _split_of(reg)
         expected = tuple(sorted(inns))
 
-        def case(kind: str, text: str, pid: str = row["product_id"]) -> Case:
-            return Case(f"{reg}:{kind}", kind, split, pid, text, expected)
+        def case(
+            kind: str, text: str, at: tuple[str, str, str, tuple[str, ...]] = (reg, split, row["product_id"], expected)
+        ) -> Case:
+            return Case(f"{at[0]}:{kind}", kind, at[1], at[2], text, at[3])
 
         words = [w for w in row["manufacturer"].split() if fold(w) in makers]
         if len(inns) == 1 and strengths[0] and words:
