@@ -210,7 +210,8 @@ def format_report(report: EvalReport, show_wrong: int = 0) -> str:
     his = report.total("held_out", HIS_INGREDIENT_KINDS)
     if his:
         his_brand = report.total("held_out", HIS_BRAND_KINDS)
-        lines.append(f"HEADLINE held-out HIS ingredient lines resolved right:  {_rate(his, Outcome.RIGHT, Outcome.OTHER_SALT):.2%}"
+        his_right = _rate(his, Outcome.RIGHT, Outcome.OTHER_SALT)
+        lines.append(f"HEADLINE held-out HIS ingredient lines resolved right:  {his_right:.2%}"
                      f" of {sum(his.values())}, wrong {_rate(his, Outcome.WRONG):.2%}")  # fmt: skip
         lines.append(f"         held-out HIS brand lines (TAB. 30'S) wrong:    {_rate(his_brand, Outcome.WRONG):.2%}"
                      f" of {sum(his_brand.values())}")  # fmt: skip
