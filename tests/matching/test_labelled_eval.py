@@ -78,3 +78,16 @@ def test_command_prints_the_headlines() -> None:
     text = evaluate_command(REAL_KNOWLEDGE, LABELLED)
     assert "HEADLINE held-out INN strength (Brand)" in text and "HEADLINE held-out brand alone" in text
     assert "precision" in text and "recall" in text and "wrong" in text and "ambiguous" in text
+
+
+def test_his_format_lines_resolve_and_are_never_wrong() -> None:
+    # Issue 15: lines as hospital systems print them (scripts/make_his_format_cases.py), held out by
+    # registration. Reached 98.72% right of 391 held-out ingredient lines, none wrong.
+    his = LABELLED.parent / "his_format_cases.tsv"
+    if not (REAL_KNOWLEDGE / "products.tsv").exists() or not his.exists():
+        pytest.skip("knowledge tables not built (make knowledge)")
+    report = evaluate(REAL_KNOWLEDGE, read_cases(his))
+    counts = report.total("held_out", ("his_inn_maker", "his_combo_sep"))
+    total = sum(counts.values())
+    assert (counts[Outcome.RIGHT] + counts[Outcome.OTHER_SALT]) / total >= 0.98
+    assert counts[Outcome.WRONG] == 0
