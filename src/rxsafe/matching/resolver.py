@@ -97,6 +97,24 @@ class NameResolver:
 
     def __init__(self, vocabulary: Vocabulary) -> None:
         self._v = vocabulary
+        # Per product group of the vocabulary (its tuples live as long as it does): the label to report and the
+        # strengths its products have, made once; a brand can have dozens of products across the sources.
+        self._labels: dict[int, tuple[tuple[Product, ...], str]] = {}
+        self._known: dict[int, tuple[tuple[Product, ...], frozenset[float]]] = {}
+
+    def _label(self, products: tuple[Product, ...]) -> str:
+        held = self._labels.get(id(products))
+        if held is None or held[0] is not products:
+            held = (products, _product_label(products))
+            self._labels[id(products)] = held
+        return held[1]
+
+    def _known_strengths(self, products: tuple[Product, ...]) -> frozenset[float]:
+        held = self._known.get(id(products))
+        if held is None or held[0] is not products:
+            held = (products, known_strengths(products))
+            self._known[id(products)] = held
+        return held[1]
 
     # --- prescription lines -----------------------------------------------------------------------------
 
@@ -233,7 +251,7 @@ class NameResolver:
     ) -> Resolution:
         unidentified = match.unidentified
         if match.via_brand:
-            odd = strength_not_known(match.products, written)
+            odd = strength_not_known(self._known_strengths(match.products), written)
             if odd:
                 # "Klacid 1000mg" when only 250 and 500 mg are registered: not silently taken for them.
                 unidentified = (*unidentified, f"strength {odd}: no known product of this brand has it")
@@ -242,7 +260,7 @@ class NameResolver:
             ingredients=ingredients,
             method=match.method,
             score=match.score,
-            product=_product_label(products),
+            product=self._label(products),
             unidentified=unidentified,
             ignored=match.ignored,
         )
@@ -624,11 +642,10 @@ def _amount(value: float, unit: str) -> float:
     return round(value * _MASS.get(unit.lower(), 1.0), 4)
 
 
-def strength_not_known(products: Sequence[Product], written: Sequence[Strength]) -> str:
-    """A written strength when none of those written fits any product of the brand (strengths or names), or "".
+def known_strengths(products: Sequence[Product]) -> frozenset[float]:
+    """Every strength the products have, in mg where a mass, one by one and summed.
 
-    A product's strengths count one by one and summed (``Augmentin 625mg`` is 500 + 125 mg); a bare number in
-    a name counts in any unit ("Kavasdin 5"). Nothing is said when no product gives any strength.
+    ``Augmentin 625mg`` is 500 + 125 mg; a bare number in a name counts in any unit ("Kavasdin 5").
     """
     known: set[float] = set()
     for product in products:
@@ -644,6 +661,14 @@ def strength_not_known(products: Sequence[Product], written: Sequence[Strength])
                 known.add(_amount(span.strength.value or 0.0, span.strength.unit))
             known.update(round(float(m.group(0).replace(",", ".")), 4) for m in _NUMBER.finditer(name))
     known.discard(0.0)
+    return frozenset(known)
+
+
+def strength_not_known(known: frozenset[float], written: Sequence[Strength]) -> str:
+    """A written strength when none of those written is among ``known`` (:func:`known_strengths`), or "".
+
+    Nothing is said when no product gives any strength.
+    """
     if not known:
         return ""
     # One fitting strength is enough: "Agimol 80 1g/80mg" writes the sachet's weight beside the dose.
