@@ -54,3 +54,22 @@ def test_partial_line_never_passes(tmp_path: Path) -> None:
     assert answer["verdict"] != "VERDICT_PASS"
     notices = [n["kind"] for n in answer.get("notices", [])]  # type: ignore[union-attr]
     assert "NOTICE_KIND_PARTIAL_LINE" in notices
+
+
+def test_recorded_medication_with_only_an_insurance_code_is_checked(tmp_path: Path) -> None:
+    # XML 130 MA_THUOC "40.227" (ciprofloxacin in the tender list) beside a name no source knows.
+    if not (REAL_KNOWLEDGE / "products.tsv").exists():
+        pytest.skip("knowledge tables not built (make knowledge)")
+    med = {"text": "Xyzzyflox 500", "nationalDrugCode": "40.227", "startDate": "2026-12-01", "days": 30}
+    answer = _check(
+        tmp_path,
+        {
+            "patient": {"allergies": [], "allergyStatus": "NO_KNOWN_ALLERGIES", "medications": [med]},
+            "prescription": {"lines": [{"text": "Tizanidin 4mg"}, {"text": "", "nationalDrugCode": "40.99999"}]},
+            "asOf": "2026-12-06",
+        },
+    )
+    drugs = [sorted(c["drugs"]) for c in answer["conflicts"]]  # type: ignore[index,union-attr]
+    assert ["ciprofloxacin", "tizanidine"] in drugs
+    notices = [n["kind"] for n in answer.get("notices", [])]  # type: ignore[union-attr]
+    assert "NOTICE_KIND_UNKNOWN_INSURANCE_CODE" in notices and answer["verdict"] != "VERDICT_PASS"
