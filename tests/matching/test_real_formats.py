@@ -7,6 +7,7 @@ import pytest
 from rxsafe.core.enums import AllergenKind, MatchMethod, ResolutionStatus
 from rxsafe.core.models import PrescriptionLine
 from rxsafe.matching.resolver import NameResolver
+from rxsafe.matching.vocabulary import Ingredient, Product, build_vocabulary, family_key
 
 
 def inns(resolver: NameResolver, text: str) -> list[str]:
@@ -111,3 +112,13 @@ def test_allergy_to_a_combination_means_its_components(real_resolver: NameResolv
 
 def test_augmentin_allergy_is_amoxicillin_and_clavulanic_acid(real_resolver: NameResolver) -> None:
     assert set(real_resolver.resolve_allergen("Augmentin").components) == {"amoxicillin", "clavulanic acid"}
+
+
+def test_a_drugbank_synonym_never_beats_a_vietnamese_brand_family() -> None:
+    ingredients = {i: Ingredient(i, atc_codes=("X",)) for i in ("tranylcypromine", "tranexamic acid")}
+    aliases = [("Transamin", "tranylcypromine", "drugbank_synonym")]
+    product = Product("vn:1", "Transamin Mups", "VN-1", ("tranexamic acid",),
+                      family_keys=(family_key("Transamin Mups"),))  # fmt: skip
+    resolver = NameResolver(build_vocabulary(ingredients, aliases, [product], []))
+    res = resolver.resolve_text("Transamin 250mg")
+    assert [i.inn for i in res.ingredients] == ["tranexamic acid"] and res.method is MatchMethod.BRAND_FAMILY

@@ -339,6 +339,9 @@ class NameResolver:
             # "Transamin" is a foreign brand of tranylcypromine in DrugBank's synonyms and the Vietnamese
             # brand of tranexamic acid: the Vietnamese product table is the stronger evidence here.
             brand = self._exact_brand(name, key, forms)
+            if brand is None and exact is not None:
+                # Also when the Vietnamese products carry a suffix ("Transamin Capsules" only): the family.
+                brand = self._family(key, forms)
             if brand is not None and (exact is None or brand.status is _RESOLVED):
                 return brand
         if exact is not None:

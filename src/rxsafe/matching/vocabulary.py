@@ -349,16 +349,18 @@ def build_vocabulary(
             allergens[key] = AllergenConcept(AllergenKind(kind), concept, label)
             allergen_tokens[key] = tokens
 
+    entries = {k: NameEntry(v, tiers[k]) for k, v in names.items()}
     return Vocabulary(
         ingredients=dict(ingredients),
-        names={k: NameEntry(v, tiers[k]) for k, v in names.items()},
+        names=entries,
         brands={k: tuple(v) for k, v in brands.items()},
         registrations=registrations,
         allergens=allergens,
         fuzzy_names=FuzzyIndex(fuzzy.values()),
         fuzzy_allergens=FuzzyIndex(allergen_tokens.values()),
         insurance_codes={k: tuple(v) for k, v in codes.items()},
-        families={k: tuple(v) for k, v in families.items() if k not in names},
+        # A family named like an ingredient is that ingredient, unless only DrugBank's synonyms give the name.
+        families={k: tuple(v) for k, v in families.items() if k not in entries or entries[k].tier >= TIER_WEAK},
     )
 
 
