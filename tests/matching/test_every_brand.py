@@ -40,12 +40,14 @@ def test_every_brand_resolves_to_its_own_composition(real_resolver: NameResolver
                 if name in seen or name in allowed:
                     continue
                 seen.add(name)
-                res = real_resolver.resolve_text(name)
-                if res.status is not ResolutionStatus.RESOLVED or res.partial:
-                    continue
-                got = {moiety(i.inn) for i in res.ingredients}
-                registered = by_name[name]
-                if not any({moiety(i) for i in c} == got for c in registered):
-                    wrong.append(f"{name!r} -> {sorted(got)}; registered {registered}")
+                # As registered, and with form words around it ("Transamin Tablets", issue 15).
+                for text in (name, f"{name} Tablets"):
+                    res = real_resolver.resolve_text(text)
+                    if res.status is not ResolutionStatus.RESOLVED or res.partial:
+                        continue
+                    got = {moiety(i.inn) for i in res.ingredients}
+                    registered = by_name[name]
+                    if not any({moiety(i) for i in c} == got for c in registered):
+                        wrong.append(f"{text!r} -> {sorted(got)}; registered {registered}")
     assert len(seen) > 5_000
     assert not wrong, "\n".join(wrong[:60]) + f"\n… {len(wrong)} in all"
