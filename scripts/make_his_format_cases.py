@@ -11,7 +11,9 @@ every source can be played, in these forms (kinds):
   and a manufacturer);
 - ``his_combo_sep``: a two-ingredient product with "%" or "&" for "+": ``Telmisartan % Hydroclorothiazid
   40mg+12,5mg``;
-- ``his_brand_form``: the brand with a form word and a pack count: ``DIAMICRON TAB. 30MG 30'S 30mg``.
+- ``his_brand_form``: the brand with a form word and a pack count: ``DIAMICRON TAB. 30MG 30'S 30mg``;
+- ``his_brand``: the brand alone as the register names it, for products of every source (the labelled set's
+  brand cases come from the scrape only), to measure wrong answers on many more unknown brands.
 
 The split is by registration number, with the same hash and seed as ``make_matching_labelled.py``, so a
 registration held out there is held out here too (by product, never by line: no leakage between forms).
@@ -31,6 +33,7 @@ from rxsafe.knowledge.build.names import fold
 from rxsafe.matching.line_parser import clean_name
 
 _MAX_PER_KIND = 1500
+_MAX_BRANDS = 4000
 
 
 def _pick(key: str, n: int) -> int:
@@ -58,7 +61,7 @@ def build(knowledge: Path) -> list[Case]:
         }
     with (knowledge / "products.tsv").open(encoding="utf-8") as fh:
         rows = [r for r in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE) if r["registration_number"]]
-    cases: dict[str, list[Case]] = {"his_inn_maker": [], "his_combo_sep": [], "his_brand_form": []}
+    cases: dict[str, list[Case]] = {"his_inn_maker": [], "his_combo_sep": [], "his_brand_form": [], "his_brand": []}
     for row in sorted(rows, key=lambda r: r["product_id"]):
         reg = row["registration_number"]
         inns = [i for i in row["ingredients"].split(" | ") if i]
@@ -85,6 +88,8 @@ def build(knowledge: Path) -> list[Case]:
             a, b = vi[inns[0]], vi[inns[1]]
             cases["his_combo_sep"].append(case("his_combo_sep", f"{a} {sep} {b.lower()} {strengths[0]}+{strengths[1]}"))
         brand = clean_name(row["brand"])
+        if brand:
+            cases["his_brand"].append(case("his_brand", row["brand"]))
         form = _form_word(row["dosage_form"])
         if brand and form and any(strengths):
             s = next(x for x in strengths if x)
@@ -94,7 +99,7 @@ def build(knowledge: Path) -> list[Case]:
     for kind_cases in cases.values():
         # A bounded, deterministic sample of each kind keeps the file small.
         kind_cases.sort(key=lambda c: hashlib.sha256(c.case_id.encode()).hexdigest())
-        out.extend(kind_cases[:_MAX_PER_KIND])
+        out.extend(kind_cases[: _MAX_BRANDS if kind_cases and kind_cases[0].kind == "his_brand" else _MAX_PER_KIND])
     return sorted(out, key=lambda c: c.case_id)
 
 

@@ -55,7 +55,7 @@ BRAND_ALONE_KINDS = ("brand", "brand_strength", "brand_typo", "brand_fold")
 # Issue 15: lines as hospital systems print them (scripts/make_his_format_cases.py), in their own file beside
 # the labelled set: an ingredient with a manufacturer word, "%"/"&" for "+", a brand with form and pack words.
 HIS_INGREDIENT_KINDS = ("his_inn_maker", "his_combo_sep")
-HIS_BRAND_KINDS = ("his_brand_form",)
+HIS_BRAND_KINDS = ("his_brand_form", "his_brand")
 HIS_FILE = "his_format_cases.tsv"
 KINDS = (*INN_WITH_BRAND_KINDS, "inn_typo", *BRAND_ALONE_KINDS, *HIS_INGREDIENT_KINDS, *HIS_BRAND_KINDS)
 SPLITS = ("known", "held_out")
@@ -213,7 +213,7 @@ def format_report(report: EvalReport, show_wrong: int = 0) -> str:
         his_right = _rate(his, Outcome.RIGHT, Outcome.OTHER_SALT)
         lines.append(f"HEADLINE held-out HIS ingredient lines resolved right:  {his_right:.2%}"
                      f" of {sum(his.values())}, wrong {_rate(his, Outcome.WRONG):.2%}")  # fmt: skip
-        lines.append(f"         held-out HIS brand lines (TAB. 30'S) wrong:    {_rate(his_brand, Outcome.WRONG):.2%}"
+        lines.append(f"         held-out brands of every source (alone, TAB. 30'S) wrong: {_rate(his_brand, Outcome.WRONG):.2%}"
                      f" of {sum(his_brand.values())}")  # fmt: skip
     for case, got, kind in report.wrong[:show_wrong]:
         label = "OTHER SALT" if kind is Outcome.OTHER_SALT else "WRONG"
