@@ -213,7 +213,8 @@ def format_report(report: EvalReport, show_wrong: int = 0) -> str:
         his_right = _rate(his, Outcome.RIGHT, Outcome.OTHER_SALT)
         lines.append(f"HEADLINE held-out HIS ingredient lines resolved right:  {his_right:.2%}"
                      f" of {sum(his.values())}, wrong {_rate(his, Outcome.WRONG):.2%}")  # fmt: skip
-        lines.append(f"         held-out brands of every source (alone, TAB. 30'S) wrong: {_rate(his_brand, Outcome.WRONG):.2%}"
+        his_wrong = _rate(his_brand, Outcome.WRONG)
+        lines.append(f"         held-out brands of every source (alone, TAB. 30'S) wrong: {his_wrong:.2%}"
                      f" of {sum(his_brand.values())}")  # fmt: skip
     for case, got, kind in report.wrong[:show_wrong]:
         label = "OTHER SALT" if kind is Outcome.OTHER_SALT else "WRONG"
