@@ -178,6 +178,13 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 -- one flat list of c
     evaluate.add_argument("--knowledge", type=Path, default=None, help="compiled knowledge folder (default knowledge/)")
     evaluate.add_argument("--show-wrong", type=int, default=0, metavar="N", help="list N wrong matches")
     evaluate.set_defaults(run=_names_eval)
+    resolve = names_sub.add_parser("resolve", help="what each text resolves to, how, and why not")
+    resolve.add_argument("texts", nargs="+", metavar="TEXT", help="drug text as written on a prescription")
+    resolve.add_argument("--code", default="", help="insurance active-ingredient code (40.xxx) for every text")
+    resolve.add_argument("--allergy", action="store_true", help="read the texts as allergy entries")
+    resolve.add_argument("--json", action="store_true", help="one JSON object per text")
+    resolve.add_argument("--knowledge", type=Path, default=None, help="compiled knowledge folder (default knowledge/)")
+    resolve.set_defaults(run=_names_resolve)
 
     keys = sub.add_parser("keys", help="manage API keys")
     keys_sub = keys.add_subparsers(required=True, metavar="ACTION")
@@ -330,6 +337,14 @@ def _names_eval(args: argparse.Namespace) -> int:
     from rxsafe.matching.evaluate import evaluate_command  # noqa: PLC0415
 
     print(evaluate_command(knowledge_dir(args.knowledge), args.labelled, show_wrong=args.show_wrong))
+    return EXIT_OK
+
+
+def _names_resolve(args: argparse.Namespace) -> int:
+    from rxsafe.bootstrap import knowledge_dir  # noqa: PLC0415 -- keep `rxsafe --help` fast
+    from rxsafe.matching.explain import resolve_command  # noqa: PLC0415
+
+    print(resolve_command(knowledge_dir(args.knowledge), args.texts, args.code, args.allergy, args.json))
     return EXIT_OK
 
 

@@ -44,6 +44,10 @@ class MatchMethod(StrEnum):
     REGISTRATION_NUMBER = "registration_number"
     NATIONAL_CODE = "national_drug_code"
     CLASS = "class"
+    # Issue 15: a brand written without its product's suffix, for a family of one composition; an insurance
+    # active-ingredient code (40.xxx) matched with the ingredient name or the only composition it lists.
+    BRAND_FAMILY = "brand_family"
+    INSURANCE_CODE = "insurance_code"
     FUZZY = "fuzzy"
     NONE = "none"
 
@@ -135,6 +139,10 @@ class NoticeKind(StrEnum):
     MEDICATION_WINDOW_ASSUMED = "MEDICATION_WINDOW_ASSUMED"
     CHECK_NOT_RUN = "CHECK_NOT_RUN"
     IDENTITY_MISMATCH = "IDENTITY_MISMATCH"
+    # Issue 15: a line identified only in part (the checks ran on what was identified).
+    PARTIAL_LINE = "PARTIAL_LINE"
+    # Issue 15: an insurance active-ingredient code (40.xxx) that no source lists, or that contradicts the text.
+    UNKNOWN_INSURANCE_CODE = "UNKNOWN_INSURANCE_CODE"
 
 
 class OverrideReason(StrEnum):

@@ -257,6 +257,18 @@ class Resolution(Frozen):
     score: float = 0.0
     candidates: tuple[str, ...] = ()
     product: str = ""
+    # Issue 15. What the line names that could not be identified ("Xyzzy", "strength 500mg: no known product of
+    # this brand has it"): the checks ran on ``ingredients`` only, and the line is PARTIAL on the wire, never a
+    # clean pass. ``ignored``: words read as manufacturer, country or pack ("Stada", "Ấn Độ"), not as drugs.
+    unidentified: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()
+    # An insurance active-ingredient code (40.xxx) that no source lists, or that lists another drug.
+    code_note: str = ""
+
+    @property
+    def partial(self) -> bool:
+        """Resolved, but the line names more than was identified."""
+        return self.status is ResolutionStatus.RESOLVED and bool(self.unidentified)
 
 
 class ResolvedAllergen(Frozen):
@@ -268,6 +280,15 @@ class ResolvedAllergen(Frozen):
     label: str = ""
     method: MatchMethod = MatchMethod.NONE
     score: float = 0.0
+    # Issue 15: an allergy recorded as a combination brand ("Bactrim", "Augmentin") means each component;
+    # ``concept`` is then the first, and the check context holds one entry per component.
+    components: tuple[str, ...] = ()
+
+    def each_component(self) -> tuple[ResolvedAllergen, ...]:
+        """One ingredient allergen per component of a combination, else the allergen itself."""
+        if len(self.components) < 2:
+            return (self,)
+        return tuple(self.model_copy(update={"concept": c, "components": ()}) for c in self.components)
 
 
 class ActiveMedication(Frozen):

@@ -244,6 +244,8 @@ _NOTICE: dict[NoticeKind, tuple[str, str]] = {
     NoticeKind.MEDICATION_WINDOW_ASSUMED: ("Thời gian dùng thuốc được giả định", "Medication window assumed"),
     NoticeKind.CHECK_NOT_RUN: ("Chưa kiểm tra được", "Check not run"),
     NoticeKind.IDENTITY_MISMATCH: ("Thông tin người bệnh không khớp hồ sơ", "Patient identity does not match record"),
+    NoticeKind.PARTIAL_LINE: ("Thuốc chỉ nhận diện được một phần", "Drug identified only in part"),
+    NoticeKind.UNKNOWN_INSURANCE_CODE: ("Mã hoạt chất BHYT không rõ", "Insurance ingredient code not known"),
 }
 
 _OVERRIDE: dict[OverrideReason, tuple[str, str]] = {

@@ -375,7 +375,11 @@ def _lines_to_pb(lines: tuple[CheckedLine, ...]) -> list[pb.LineResult]:
         pb.LineResult(
             index=line.index,
             text=line.line.text,
-            status=_to_pb_enum(line.resolution.status, pb.ResolutionStatus, "RESOLUTION_STATUS"),
+            status="RESOLUTION_STATUS_PARTIAL"
+            if line.resolution.partial
+            else _to_pb_enum(line.resolution.status, pb.ResolutionStatus, "RESOLUTION_STATUS"),
+            unidentified=list(line.resolution.unidentified),
+            ignored=list(line.resolution.ignored),
             ingredients=[
                 pb.Ingredient(
                     inn=ing.inn,

@@ -30,6 +30,7 @@ from rxsafe.knowledge.build import (
     qd5948,
     stopp,
     vn_products,
+    vn_registry,
 )
 from rxsafe.knowledge.build.context import BuildContext, Corrections
 from rxsafe.knowledge.build.merge import Tables, merge
@@ -38,6 +39,7 @@ from rxsafe.knowledge.build.names import (
     VocabularyIndex,
     build_vocabulary,
     exception_aliases,
+    fold,
     read_exceptions,
     read_merges,
 )
@@ -117,7 +119,8 @@ def build(sources_dir: Path, out_dir: Path, corrections: Path = DEFAULT_CORRECTI
     ctx = build_context(sources_dir, corrections)
     contributors: list[tuple[str, Contributor]] = list(CONTRIBUTORS)
     product_report = vn_products.ProductReport()
-    contributors.append(("vn-products", lambda c: vn_products.contribute(c, product_report)))
+    registry_report = vn_registry.RegistryReport()
+    contributors.append(("vn-products", lambda c: vn_products.contribute(c, product_report, registry_report)))
     for module_name in OPTIONAL_MODULES:
         optional = _optional(module_name)
         if optional is not None:
@@ -148,11 +151,24 @@ def build(sources_dir: Path, out_dir: Path, corrections: Path = DEFAULT_CORRECTI
     log.extend(
         f"  evidence: source {s!r} not in data/evidence_sources.csv; counted as curated" for s in sorted(unclassified)
     )
+    tables.manufacturer_words = vn_registry.manufacturer_words(tables.products, _drug_words(tables))
+    tables.products = vn_registry.with_brand_keys(tables.products)
+    log.append(
+        f"  VN product sources: {dict(registry_report.mapped)} of {dict(registry_report.rows)} rows mapped fully; "
+        f"registrations in several sources: {registry_report.agree} agree, {registry_report.disagree} disagree"
+    )
     _add_patient_rules(ctx, tables, log)
     manifest = write_tables(tables, out_dir)
     if verbose:
         _report(ctx, contributions, tables, manifest, product_report, log, time.perf_counter() - started)
     return tables
+
+
+def _drug_words(tables: Tables) -> set[str]:
+    """Every word of every ingredient name and alias (folded): never taken for a manufacturer's word."""
+    words = {w for row in tables.ingredients for w in fold(f"{row.inn} {row.vi_name}").split()}
+    words.update(w for row in tables.aliases for w in fold(row.alias).split())
+    return words
 
 
 def _add_patient_rules(ctx: BuildContext, tables: Tables, log: list[str]) -> None:

@@ -24,6 +24,7 @@ from rxsafe.knowledge.build.rows import (
     DoseLimitRow,
     DurRuleRow,
     IngredientRow,
+    ManufacturerWordRow,
     MemberRow,
     MoietyRow,
     PatientRuleRow,
@@ -71,6 +72,7 @@ class Tables:
     dur_rules: list[DurRuleRow] = field(default_factory=list)
     # Evidence strength per rule (issue 18): build/evidence.py, filled in by the build after the merge.
     evidence_strength: list[Any] = field(default_factory=list)
+    manufacturer_words: list[ManufacturerWordRow] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 

@@ -44,6 +44,28 @@ class ProductRow:
     strengths: tuple[str, ...]
     dosage_form: str
     source: str
+    # Issue 15: the product table merges several sources by registration number (build/vn_registry.py).
+    other_names: tuple[str, ...] = ()
+    insurance_codes: tuple[str, ...] = ()
+    manufacturer: str = ""
+    country: str = ""
+    agreement: str = ""
+    # The match keys of the brand and its other names (matching.vocabulary.brand_key), made once at build
+    # so that loading 12,000 products does not re-read every name (start-up).
+    brand_keys: tuple[str, ...] = ()
+    # The match key of each name's first word when the name has more ("Nexium" of "Nexium Mups"): the brand
+    # family a prescriber means when writing the brand without the product's suffix.
+    family_keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, order=True)
+class ManufacturerWordRow:
+    """A word of a manufacturer's or country's name, as prescription lines write it after an INN."""
+
+    word: str
+    kind: str
+    products: int
+    source: str
 
 
 @dataclass(frozen=True, order=True)

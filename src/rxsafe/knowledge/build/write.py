@@ -23,6 +23,7 @@ from rxsafe.knowledge.build.rows import (
     DoseLimitRow,
     DurRuleRow,
     IngredientRow,
+    ManufacturerWordRow,
     MemberRow,
     MoietyRow,
     PatientRuleRow,
@@ -52,6 +53,7 @@ TABLES: tuple[tuple[str, type[Any], str], ...] = (
     ("moieties.tsv", MoietyRow, "moieties"),
     ("dur_rules.tsv", DurRuleRow, "dur_rules"),
     ("evidence_strength.tsv", EvidenceStrengthRow, "evidence_strength"),
+    ("manufacturer_words.tsv", ManufacturerWordRow, "manufacturer_words"),
 )
 
 
