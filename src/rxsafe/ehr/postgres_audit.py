@@ -39,7 +39,7 @@ _COLUMNS = "seq, occurred_at, client, user_id, roles, purpose, action, patient_r
 
 
 def new_chain_id() -> str:
-    """This writer's chain: host, process id and a random suffix (unique even when a pid is reused)."""
+    """A new writer chain id: host, process id and a random suffix (unique even when a pid is reused)."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
@@ -89,9 +89,7 @@ class WriterChain(AuditChain):
             row = AuditRow(*fields, prev_hash=prev_hash, hash=_hash(prev_hash, fields))
             rows.append(row)
             prev_hash = row.hash
-        cur.execute(
-            multi_row_insert(_INSERT_ROW, len(rows)), [v for r in rows for v in (*astuple(r), self.chain_id)]
-        )
+        cur.execute(multi_row_insert(_INSERT_ROW, len(rows)), [v for r in rows for v in (*astuple(r), self.chain_id)])
         cur.execute("INSERT INTO audit_heads (seq, hash, chain_id) VALUES (?, ?, ?)", [seq, prev_hash, self.chain_id])
         self._head = (seq, prev_hash)
         return rows
@@ -122,7 +120,9 @@ def verify(cur: PgCursor) -> ChainReport:
             return ChainReport(count, False, f"chain {chain_id}: row {expected} is missing (next row is {row.seq})")
         fields = astuple(row)[:10]
         if row.prev_hash != prev or row.hash != _hash(prev, fields):
-            return ChainReport(count, False, f"chain {chain_id}: row {row.seq} was changed (its hash no longer matches)")
+            return ChainReport(
+                count, False, f"chain {chain_id}: row {row.seq} was changed (its hash no longer matches)"
+            )
         prev = row.hash
         expected += 1
         count += 1

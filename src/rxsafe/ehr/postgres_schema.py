@@ -54,7 +54,7 @@ POSTGRES_MIGRATIONS: tuple[PostgresMigration, ...] = (
 # One advisory lock key space for rxsafe migrations; the schema name makes the key (tests use a schema each).
 _LOCK = "SELECT pg_advisory_lock(hashtext('rxsafe.migrate.' || current_schema()))"
 _UNLOCK = "SELECT pg_advisory_unlock(hashtext('rxsafe.migrate.' || current_schema()))"
-_SECRET = "INSERT INTO store_meta (key, value) VALUES ('audit_secret', %s) ON CONFLICT DO NOTHING"
+_CREATE_SECRET = "INSERT INTO store_meta (key, value) VALUES ('audit_secret', %s) ON CONFLICT DO NOTHING"
 
 
 def migrate(conn: psycopg.Connection[Any]) -> tuple[int, int]:
@@ -75,7 +75,7 @@ def migrate(conn: psycopg.Connection[Any]) -> tuple[int, int]:
         )
         shared = _apply(conn, "schema_version", MIGRATIONS, LATEST_VERSION)
         own = _apply(conn, "postgres_schema_version", POSTGRES_MIGRATIONS, POSTGRES_MIGRATIONS[-1].version)
-        conn.execute(_SECRET, [secrets.token_hex(32)])
+        conn.execute(_CREATE_SECRET, [secrets.token_hex(32)])
         return shared, own
     finally:
         conn.execute(_UNLOCK)
@@ -98,4 +98,3 @@ def _apply(conn: psycopg.Connection[Any], table: str, migrations: tuple[Any, ...
             )
         version = migration.version
     return version
-

@@ -46,7 +46,7 @@ import psycopg.errors
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
-from rxsafe.core.errors import Unavailable
+from rxsafe.core.errors import IdempotencyKeyReused, StaleCheck, Unavailable
 from rxsafe.core.models import CommitResult, Override, PatientRecord
 from rxsafe.ehr import postgres_audit
 from rxsafe.ehr.audit import AuditEvent, AuditRow, ChainReport, multi_row_insert
@@ -229,12 +229,29 @@ class PostgresRecordStore(DuckDBRecordStore):
         }
         try:
             return super().commit_prescription(**arguments)
+        except StaleCheck:
+            # Lost the patient's row lock to a commit under this very key (a retry racing its first attempt,
+            # from another process): that commit is this one's answer.
+            replay = self._replay(check_id, idempotency_key, audit)
+            if replay is None:
+                raise
+            return replay
         except Unavailable as error:
             if not isinstance(error.__cause__, psycopg.errors.UniqueViolation):
                 raise
             # Another process committed under this key (or this check) between our look-up and our insert; our
             # transaction rolled back. Run again: the look-up now finds its answer, or the refusal says why.
             return super().commit_prescription(**arguments)
+
+    def _replay(self, check_id: str, idempotency_key: str, audit: AuditEvent | None) -> CommitResult | None:
+        prior = self.find_commit(idempotency_key)
+        if prior is None:
+            return None
+        if prior.check_id != check_id:
+            raise IdempotencyKeyReused("the idempotency key was already used to commit another check")
+        if audit is not None:
+            self.record_audit(audit)  # the attempt's own event was rolled back with it
+        return prior
 
     def _insert_overrides(
         self, cur: duckdb.DuckDBPyConnection, overrides: tuple[Override, ...], prescription_id: str
