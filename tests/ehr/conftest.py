@@ -56,7 +56,7 @@ def _raw(store: DuckDBRecordStore, sql: str, *params: object) -> list[tuple[Any,
     # Tests look at the raw tables on purpose, on a cursor of the store's own connection.
     if isinstance(store, PostgresRecordStore):
         with store._connection("test") as conn:
-            found = PgCursor(conn.cursor()).execute(sql, list(params))
+            found = PgCursor(conn.cursor()).execute(sql, list(params))  # type: ignore[arg-type]  # a RawCursor
             return found.fetchall() if found.raw.description is not None else []
     cur = store._conn.cursor()
     try:

@@ -54,7 +54,7 @@ POSTGRES_MIGRATIONS: tuple[PostgresMigration, ...] = (
 # One advisory lock key space for rxsafe migrations; the schema name makes the key (tests use a schema each).
 _LOCK = "SELECT pg_advisory_lock(hashtext('rxsafe.migrate.' || current_schema()))"
 _UNLOCK = "SELECT pg_advisory_unlock(hashtext('rxsafe.migrate.' || current_schema()))"
-_CREATE_SECRET = "INSERT INTO store_meta (key, value) VALUES ('audit_secret', %s) ON CONFLICT DO NOTHING"
+_CREATE_SECRET = "INSERT INTO store_meta (key, value) VALUES ('audit_secret', %s) ON CONFLICT DO NOTHING"  # noqa: S105 -- SQL storing a generated secret
 
 
 def migrate(conn: psycopg.Connection[Any]) -> tuple[int, int]:
