@@ -186,8 +186,8 @@ def measure(config: Config, workdir: Path, procs: ProcessGroup, bodies: list[byt
             procs.stop(server.process)
     # The supervisor of --workers N is pids[0]; its workers follow (the DuckDB server is its own worker).
     per_worker = tuple(each[1:]) if len(pids) > 1 else tuple(each)
-    deltas = (b - a for a, b in zip(before, after, strict=True))
-    return Run(config, answered, failed, seconds, *deltas, cpu_per_worker=per_worker)
+    client, rxsafe, postgres = (b - a for a, b in zip(before, after, strict=True))
+    return Run(config, answered, failed, seconds, client, rxsafe, postgres, per_worker)
 
 
 def postgres_reachable() -> str | None:

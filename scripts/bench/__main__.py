@@ -385,9 +385,7 @@ def run(options: Options, workdir: Path, procs: ProcessGroup) -> int:
     ] + ([f"{distinct.failed} of the distinct prescriptions"] if distinct.failed else [])
     for what in failed:
         _out(f"FAILED CALLS: {what}")
-    _out()
-    for line in bench_workers.section(workdir, procs, options.distinct, _say):  # issue 17: --workers N
-        _out(line)
+    _out("\n" + "\n".join(bench_workers.section(workdir, procs, options.distinct, _say)))  # issue 17: --workers N
     _out(f"total bench time: {time.perf_counter() - started:.0f} s")
     return EXIT_CALLS_FAILED if failed or distinct.failed else EXIT_OK
 
