@@ -3,10 +3,14 @@ store (its own pool, write lock and audit chain), so these are the guarantees ac
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -16,8 +20,11 @@ from rxsafe.core.errors import StaleCheck, Unavailable
 from rxsafe.core.models import CommitResult, PatientRecord
 from rxsafe.ehr.audit import AuditAction, AuditEvent
 from rxsafe.ehr.postgres_store import PostgresRecordStore
+from tests.ehr import synthetic
 from tests.ehr.conftest import MakeCheck
-from tests.postgres import POSTGRES_URL, fresh_schema
+from tests.postgres import POSTGRES_URL, fresh_schema, url_with_schema
+
+RXSAFE = Path(sys.executable).with_name("rxsafe")
 
 PATIENT = "000000000042"
 
@@ -177,3 +184,37 @@ def test_one_key_from_several_writers_at_once_commits_once(
 def test_an_unreachable_database_is_unavailable() -> None:
     with pytest.raises(Unavailable):
         PostgresRecordStore("postgresql://127.0.0.1:1/test", timeout=1)
+
+
+def test_the_cli_imports_into_shows_from_and_verifies_a_postgresql_store(schema: str, tmp_path: Path) -> None:
+    url = url_with_schema(schema)
+    (tmp_path / "visit.xml").write_bytes(synthetic.envelope(synthetic.visit_a()))
+    (tmp_path / "bundle.json").write_bytes(
+        synthetic.fhir_bundle(
+            synthetic.fhir_patient(),
+            synthetic.fhir_allergy(),
+            synthetic.fhir_medication_request(),
+            synthetic.fhir_observation(),
+        )
+    )
+    files = [str(tmp_path / "visit.xml"), str(tmp_path / "bundle.json")]
+    done = rxsafe("ehr", "import", *files, "--store", url, "--json")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert (summary["patients"], summary["allergies"], summary["medications"]) == (2, 1, 2)
+    again = json.loads(rxsafe("ehr", "import", *files, "--store", url, "--json").stdout)
+    assert [f["outcome"] for f in again["files"]] != ["imported", "imported"]  # the same files change nothing
+    patient_id = query_first(schema, "SELECT patient_id FROM allergies")
+    shown = rxsafe("ehr", "show", patient_id, "--store", url)
+    assert shown.returncode == 0, shown.stderr
+    verified = rxsafe("audit", "verify", "--store", url)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "intact" in verified.stdout
+
+
+def query_first(schema: str, statement: str) -> str:
+    return str(sql(schema, statement)[0][0])
+
+
+def rxsafe(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(RXSAFE), *args], capture_output=True, text=True, timeout=120, check=False)
