@@ -39,6 +39,7 @@ CLIENTS = 4
 PATIENTS_PER_CLIENT = 2
 COMMITS_PER_PATIENT = 5
 KILLS = 3
+LOCAL_POOL = [("grpc.use_local_subchannel_pool", 1)]
 
 
 @pytest.fixture
@@ -132,7 +133,8 @@ class Load:
         deadline = time.monotonic() + 120
         while True:
             try:
-                with grpc.insecure_channel(self.address) as channel:
+                # A connection of its own (gRPC would share one among channels): the kernel spreads them.
+                with grpc.insecure_channel(self.address, options=LOCAL_POOL) as channel:
                     stub = pb_grpc.MedicationSafetyStub(channel)
                     return getattr(stub, method)(request, timeout=timeout, metadata=metadata)
             except grpc.RpcError as error:
