@@ -11,7 +11,7 @@ process is one core at most, so this is how one host uses its cores. The supervi
   so ``grpc.health.v1`` can be asked of one particular process; on the shared port, whichever worker the kernel
   picked answers;
 - **metrics per process**: with ``--metrics-port BASE``, worker *i* (0-based) serves ``/metrics`` on
-  ``BASE + i``; scrape them all (one target per worker);
+  ``BASE + i`` (``--metrics-port 0``: each a free port, named in its ``metrics`` log line); scrape them all;
 - **a worker that dies** (crash, SIGKILL, out of memory) is started again; the others keep serving meanwhile;
 - **SIGTERM / SIGINT**: passed to every worker, each drains its calls in flight (``GRACE_SECONDS``), the
   supervisor waits for all and exits 0 when all drained cleanly;
@@ -246,7 +246,9 @@ def worker_command(arguments: Sequence[str], metrics_base: int | None) -> Callab
     """
 
     def command(index: int, port: int, fd: int) -> list[str]:
-        metrics = ["--metrics-port", str(metrics_base + index)] if metrics_base is not None else []
+        # Port 0 stays 0 for every worker (each picks a free port and logs it), never 0 + index.
+        port_of_worker = metrics_base + index if metrics_base else 0
+        metrics = ["--metrics-port", str(port_of_worker)] if metrics_base is not None else []
         return [
             sys.executable,
             "-m",
