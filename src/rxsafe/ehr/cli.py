@@ -67,6 +67,7 @@ def _open(args: argparse.Namespace, db: Path) -> DuckDBRecordStore:
         from rxsafe.bootstrap import open_postgres_store  # noqa: PLC0415 -- psycopg only when asked for
 
         return open_postgres_store(args.store, pool_size=2)
+    from rxsafe.ehr.duckdb_store import DuckDBRecordStore  # noqa: PLC0415 -- keep `rxsafe --help` fast
 
     return DuckDBRecordStore(db)
 
