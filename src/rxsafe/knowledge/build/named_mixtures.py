@@ -39,7 +39,9 @@ def mixtures() -> dict[str, NamedMixture]:
             row["name"], tuple(split_list(row["ingredients"])), tuple(split_list(row["registrations"])), row["reason"]
         )
         if not mixture.ingredients or not mixture.registrations:
-            raise ValueError(f"{MIXTURES_FILE}: {mixture.name!r} needs ingredients and the registrations that list them")
+            raise ValueError(
+                f"{MIXTURES_FILE}: {mixture.name!r} needs ingredients and the registrations that list them"
+            )
         out[fold(mixture.name)] = mixture
     return out
 

@@ -4,9 +4,9 @@ Every pair becomes a ``contraindicated`` rule. A side that names a fixed combina
 becomes a ``combination`` side listing its ingredients; a side that names a group of substances ("Ringer
 Lactat" for its calcium, "Peginterferon-alpha") becomes a ``class`` side defined in the reviewed
 ``data/qd5948_class_sides.csv`` (members and reason; a side name that names each member, "Peginterferon-alpha",
-is also an alias of each, so that a line written as the decision writes it is AMBIGUOUS with its candidates); a side that cannot be mapped keeps the Vietnamese name
-as an ``unmapped`` side, so no pair is ever dropped. Cells cut at a PDF page break (unbalanced parentheses)
-and corrected cells set ``needs_review``.
+is also an alias of each, so that a line written as the decision writes it is AMBIGUOUS with its candidates); a
+side that cannot be mapped keeps the Vietnamese name as an ``unmapped`` side, so no pair is ever dropped. Cells
+cut at a PDF page break (unbalanced parentheses) and corrected cells set ``needs_review``.
 """
 
 from __future__ import annotations
