@@ -51,7 +51,7 @@ dipropionate butyrate benzoate lactate nitrate bromide chloride iodide tosylate 
 trihydrate dihydrate monohydrate hemihydrate pentahydrate sesquihydrate tetrahydrate hydrate anhydrous anhydrat
 hyclate disoproxil meglumine trometamol estolate ethylsuccinate stearate palmitate decanoate enanthate
 cypionate furoate xinafoate base monosodium edisylate napadisilate dinitrate mononitrate carbonate
-hbr proxetil axetil pivoxil acetonide tromethamine erbumine diethylamine lysinate usp
+hbr proxetil axetil pivoxil acetonide tromethamine erbumine diethylamine lysinate usp oxalate
 """.split()  # noqa: SIM905 - a word list reads better as text
 
 _PAREN = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")

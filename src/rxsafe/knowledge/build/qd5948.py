@@ -3,9 +3,10 @@
 Every pair becomes a ``contraindicated`` rule. A side that names a fixed combination ("Lopinavir/ritonavir")
 becomes a ``combination`` side listing its ingredients; a side that names a group of substances ("Ringer
 Lactat" for its calcium, "Peginterferon-alpha") becomes a ``class`` side defined in the reviewed
-``data/qd5948_class_sides.csv`` (members and reason); a side that cannot be mapped keeps the Vietnamese name
-as an ``unmapped`` side, so no pair is ever dropped. Cells cut at a PDF page break (unbalanced parentheses)
-and corrected cells set ``needs_review``.
+``data/qd5948_class_sides.csv`` (members and reason; a side name that names each member, "Peginterferon-alpha",
+is also an alias of each, so that a line written as the decision writes it is AMBIGUOUS with its candidates); a
+side that cannot be mapped keeps the Vietnamese name as an ``unmapped`` side, so no pair is ever dropped. Cells
+cut at a PDF page break (unbalanced parentheses) and corrected cells set ``needs_review``.
 """
 
 from __future__ import annotations
@@ -103,6 +104,10 @@ def _class_sides(ctx: BuildContext, out: Contribution) -> dict[str, str]:
             if not ctx.names.knows(inn):
                 raise ValueError(f"{CLASS_SIDES_FILE}: member {inn!r} of {class_id!r} is not an ingredient")
             out.members.append(MemberRow(class_id, inn, f"{SOURCE}; rxsafe reviewed", CLASS_SIDES_FILE))
+            if row["names_each_member"] == "yes":
+                # "Peginterferon-alpha" is a name of each member: a line written so is AMBIGUOUS between them
+                # (with the candidates), not unknown. "Ringer Lactat" contains its member, it is not its name.
+                out.aliases.append(AliasRow(row["name"], inn, "reviewed_exception", f"{SOURCE}; rxsafe reviewed"))
     return sides
 
 

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rxsafe.knowledge.build import vn_registry
+from rxsafe.knowledge.build import named_mixtures, vn_registry
 from rxsafe.knowledge.build.names import fold, skeleton, split_strength
 from rxsafe.knowledge.build.rows import AliasRow, Contribution, IngredientRow, ProductRow
 
@@ -67,7 +67,8 @@ def parse_ingredients(text: str) -> list[tuple[str, str]]:
             name = f"Vitamin {name}"
         after_vitamin = bool(_VITAMIN.match(name))
         parts.append((name, strength))
-    return parts
+    # A standard solution the source names instead of listing it ("Ringer lactat"): its reviewed ingredients.
+    return named_mixtures.expand(parts)
 
 
 # English words a Vietnamese spelling replaces (natri, calci, kali, magnesi): a name with them is not Vietnamese.
@@ -97,6 +98,18 @@ def _vi_spellings(spellings: dict[str, Counter[str]], out: Contribution) -> None
             out.aliases.append(AliasRow(name, inn, "vi_spelling", SOURCE))
         vi_name = min(counts, key=lambda n: (-counts[n], len(n), n))
         out.ingredients.append(IngredientRow(inn, vi_name=vi_name, sources=(SOURCE,)))
+
+
+def _check_mixtures(ctx: BuildContext, products: list[ProductRow]) -> None:
+    """The reviewed named mixtures still match the registrations they cite (``named_mixtures.check_against``)."""
+    to_inn: dict[str, str] = {}
+    for mixture in named_mixtures.mixtures().values():
+        for name in mixture.ingredients:
+            inn = ctx.names.to_inn(name)
+            if inn is None:
+                raise ValueError(f"{named_mixtures.MIXTURES_FILE}: {name!r} of {mixture.name!r} is not an ingredient")
+            to_inn[name] = inn
+    named_mixtures.check_against(products, to_inn)
 
 
 def contribute(
@@ -161,5 +174,6 @@ def contribute(
         )
     records = [*vn_registry.tender_records(ctx, registry), *vn_registry.dav_records(ctx, registry)]
     out.products = vn_registry.merge_products(out.products, records, registry)
+    _check_mixtures(ctx, out.products)
     _vi_spellings(spellings, out)
     return out
