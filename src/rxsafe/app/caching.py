@@ -25,9 +25,19 @@ class CachingResolver:
     # A resolution is ~1–2 KB of objects: 8,192 recent texts per kind stay within ~16 MB each.
     def __init__(self, inner: Resolver, maxsize: int = 8192) -> None:
         self.inner = inner
-        self.resolve_line: Callable[[PrescriptionLine], Resolution] = lru_cache(maxsize)(inner.resolve_line)
+        self._resolve_line: Callable[[PrescriptionLine], Resolution] = lru_cache(maxsize)(inner.resolve_line)
         self.resolve_text: Callable[[str], Resolution] = lru_cache(maxsize)(inner.resolve_text)
         self.resolve_allergen: Callable[[str], ResolvedAllergen] = lru_cache(maxsize)(inner.resolve_allergen)
+
+    def resolve_line(self, line: PrescriptionLine) -> Resolution:
+        """The line's resolution, remembered by everything but its quantity and days.
+
+        Names are resolved from the text and the product codes; how much and how long never name a drug. So the
+        same drug prescribed for 5 or 7 days is one entry, not a miss that resolves the text again (~0.4 ms).
+        """
+        if line.quantity is not None or line.days is not None:
+            line = line.model_copy(update={"quantity": None, "days": None})
+        return self._resolve_line(line)
 
 
 class BoundedCache(Generic[K, V]):

@@ -30,6 +30,7 @@ from rxsafe.core.models import (
     ConflictReport,
     LocalizedText,
     Override,
+    PatientContext,
     PatientRecord,
     PrescriptionLine,
     RecheckInfo,
@@ -63,6 +64,10 @@ def vietnam_now() -> datetime:
 # the RESULT_MEMO_SIZE most recent results.
 RESULT_MEMO_CONFLICTS = 2000
 RESULT_MEMO_SIZE = 32
+# Patient contexts (a record version resolved and its windows judged on one date), bounded by the medications they
+# hold: the record of a patient being prescribed for is read again on every edit and at dispensing, and each
+# context carries the patient's interaction graph (core.patient_index), so a new line costs lookups, not a scan.
+CONTEXT_MEMO_MEDICATIONS = 4000
 
 
 class SafetyService:
@@ -95,6 +100,9 @@ class SafetyService:
         )
         # An inline patient sent again arrives as the same object (the conversion layer memoises it): its
         # allergy-status inference and its content key are worked out once.
+        self._contexts: BoundedCache[Hashable, PatientContext] = BoundedCache(
+            CONTEXT_MEMO_MEDICATIONS, weigh=lambda context: len(context.active_medications) + 1
+        )
         self._inline_record = IdentityMemo(_with_inferred_allergy_status)
         self._content_key = IdentityMemo(ContentKey)
 
@@ -173,7 +181,11 @@ class SafetyService:
         cached = self._results.get(key)
         if cached is not None:
             return cached
-        context = build_context(record, as_of, self.resolver, self.policy)
+        context_key = (who, as_of, self.policy.label, self.knowledge.version)
+        context = self._contexts.get(context_key)
+        if context is None:
+            context = build_context(record, as_of, self.resolver, self.policy)
+            self._contexts.put(context_key, context)
         checked = tuple(
             CheckedLine(
                 index=i,

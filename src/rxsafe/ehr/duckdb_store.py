@@ -473,7 +473,7 @@ class DuckDBRecordStore:
         """
         if template is None or template.check_id or template.checked_at:
             return None
-        if report.model_copy(update={"check_id": "", "checked_at": ""}) != template:
+        if not _same_but_stamp(report, template):
             return None
         return self._template_body(template)
 
@@ -919,6 +919,21 @@ def _body_of(report: ConflictReport) -> ReportBody:
     """The stored body of a report and its content hash."""
     text = serialize.dump_report(report)
     return ReportBody(hashlib.sha256(text.encode("ascii")).hexdigest(), text)
+
+
+def _same_but_stamp(report: ConflictReport, template: ConflictReport) -> bool:
+    """Whether the report is the template with its check id and time set (the service stamps a memoised result).
+
+    Field by field, by identity first: a stamped copy shares the template's objects, and comparing a report of
+    hundreds of conflicts by value cost more than storing it.
+    """
+    for name in ConflictReport.model_fields:
+        if name in ("check_id", "checked_at"):
+            continue
+        mine, theirs = getattr(report, name), getattr(template, name)
+        if mine is not theirs and mine != theirs:
+            return False
+    return True
 
 
 def _require_patient_id(patient_id: str) -> None:

@@ -41,6 +41,7 @@ from rxsafe.core.models import (
 from rxsafe.ehr.audit import AuditRow, ChainReport
 from rxsafe.ehr.eprescription import eprescription_to_check_request
 from rxsafe.gen import medication_safety_pb2 as pb
+from rxsafe.memo import WeakIdentityMemo
 from rxsafe.report.render import RenderedReport
 
 E = TypeVar("E", bound=Enum)
@@ -253,7 +254,7 @@ def report_to_wire(report: ConflictReport) -> EncodedResponse:
     if hit is not None and all(a is b for a, b in zip(hit[0], shared, strict=True)):
         encoded = hit[1]
     else:
-        encoded = _shared_parts_pb(report).SerializeToString()
+        encoded = _shared_parts_wire(report)
         with _encoded_lock:
             if len(_encoded_cache) >= RESULT_MEMO_SIZE:
                 _encoded_cache.clear()
@@ -301,6 +302,25 @@ def _shared_parts_pb(report: ConflictReport) -> pb.CheckPrescriptionResponse:
             pb.CheckNotRun(check=g.check, reason=_text(g.reason)) for g in coverage.checks_not_run
         )
     return response
+
+
+def _shared_parts_wire(report: ConflictReport) -> bytes:
+    """``_shared_parts_pb(report)`` encoded, each conflict's encoding made once per conflict object.
+
+    A new prescription's conflicts toward the record are mostly ones earlier checks of the patient already had
+    (the same objects: core.patient_index), so only the few new ones are converted; a repeated field's encoding
+    is its elements' encodings one after another, in order.
+    """
+    rest = _shared_parts_pb(report.model_copy(update={"conflicts": ()})).SerializeToString()
+    return rest + b"".join(_encoded_conflict(c) for c in report.conflicts)
+
+
+def _encode_conflict(conflict: Conflict) -> bytes:
+    return pb.CheckPrescriptionResponse(conflicts=[_conflict_to_pb(conflict)]).SerializeToString()
+
+
+# Each conflict's encoding (as one element of CheckPrescriptionResponse.conflicts), while the conflict lives.
+_encoded_conflict = WeakIdentityMemo(_encode_conflict)
 
 
 def _facts_to_pb(facts: PatientFacts) -> pb.PatientFacts:
