@@ -6,6 +6,7 @@ import time
 import uuid
 from collections.abc import Callable, Hashable, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from rxsafe.app.actor import Actor, local_actor
@@ -46,6 +47,8 @@ from rxsafe.matching.port import Resolver
 from rxsafe.memo import ContentKey, IdentityMemo
 
 Clock = Callable[[], datetime]
+# Dose texts recur ("1 viên/lần * 2 lần/ngày"); a parsed instruction is immutable, so one serves every line.
+_parse_dose = lru_cache(maxsize=4096)(parse_dose)
 
 
 # Check dates are Vietnamese calendar dates: a prescription written at 06:30 in Hà Nội is "today" there.
@@ -191,7 +194,7 @@ class SafetyService:
                 index=i,
                 line=line,
                 resolution=self.resolver.resolve_line(line),
-                dose=parse_dose(line.dose_text or line.text),
+                dose=_parse_dose(line.dose_text or line.text),
             )
             for i, line in enumerate(lines)
         )

@@ -19,6 +19,7 @@ from rxsafe.core.facts import derive_facts
 from rxsafe.core.knowledge_port import Knowledge
 from rxsafe.core.models import CheckedLine, Conflict, ConflictReport, PatientContext
 from rxsafe.core.notices import notices
+from rxsafe.core.patient_index import patient_index
 from rxsafe.core.policy import Policy
 from rxsafe.core.verdict import decide, summarize
 
@@ -41,6 +42,9 @@ def check(
     outcomes = [run_patient(patient, lines, knowledge, policy) for run_patient in PATIENT_CHECKS]
     conflicts.extend(c for outcome in outcomes for c in outcome.conflicts)
     conflicts.sort(key=lambda c: (-c.severity, c.kind.value, c.line_indexes, c.id))
+    # Equal conflicts of the patient's earlier checks are the same objects (their encodings are made once).
+    index = patient_index(context, knowledge, policy)
+    conflicts = [index.intern(c) for c in conflicts]
     coverage, gaps = coverage_of(lines, outcomes)
     found = [*notices(context, lines, knowledge), *gaps]
     verdict = decide(conflicts, found)

@@ -41,6 +41,7 @@ class PatientIndex:
         self.recorded_inns: frozenset[str] = frozenset(o.inn for o in self.recorded)
         self._entries: dict[int, RecordEntry] = {}
         self._derived: dict[Hashable, object] = {}
+        self._interned: dict[str, Conflict] = {}
         self._lock = threading.Lock()
 
     def entry(self, medication: ActiveMedication) -> RecordEntry:
@@ -50,6 +51,21 @@ class PatientIndex:
             found = medication_entry(medication)
             self._entries[id(medication)] = found  # the context holds the medication, so its id stays its own
         return found
+
+    def intern(self, conflict: Conflict) -> Conflict:
+        """An equal conflict found by an earlier check of the patient, or this one (kept for later checks).
+
+        Patient-level conflicts (dose, STOPP) are built anew by every check; one object per distinct conflict lets
+        what is derived from a conflict (its wire and stored forms) be made once.
+        """
+        found = self._interned.get(conflict.id)
+        if found is conflict or (found is not None and found == conflict):
+            return found
+        with self._lock:
+            if len(self._interned) >= _MAX_ENTRIES:
+                self._interned.clear()
+            self._interned[conflict.id] = conflict
+        return conflict
 
     def derived(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()`` remembered under ``key`` (which must name everything the value depends on but the index).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import zlib
+from collections.abc import Sequence
 
 from pydantic import ValidationError
 
@@ -29,6 +30,33 @@ _conflict_json: WeakIdentityMemo[Conflict, str] = WeakIdentityMemo(lambda confli
 def dump_report(report: ConflictReport) -> str:
     raw = report_json(report).encode("utf-8")
     return _COMPRESSED + base64.b64encode(zlib.compress(raw, 1)).decode("ascii")
+
+
+def dump_conflict(conflict: Conflict) -> str:
+    """One conflict's stored form (compressed JSON), made once per conflict object."""
+    return _dumped_conflict(conflict)
+
+
+def _compressed(text: str) -> str:
+    return _COMPRESSED + base64.b64encode(zlib.compress(text.encode("utf-8"), 1)).decode("ascii")
+
+
+_dumped_conflict: WeakIdentityMemo[Conflict, str] = WeakIdentityMemo(lambda c: _compressed(_conflict_json(c)))
+
+
+def join_report(head: str, conflicts: Sequence[str]) -> str:
+    """The report JSON from its stored parts, as :func:`report_json` made it.
+
+    ``head`` is ``dump_report`` of the report without its conflicts, ``conflicts`` each conflict's
+    ``dump_conflict``, in order.
+    """
+    text = _text(_report_json(head))
+    cut = text.index(_SPLICE_AT + "]") + len(_SPLICE_AT)
+    return text[:cut] + ",".join(_text(_report_json(c)) for c in conflicts) + text[cut:]
+
+
+def _text(data: str | bytes) -> str:
+    return data.decode("utf-8") if isinstance(data, bytes) else data
 
 
 def report_json(report: ConflictReport) -> str:
