@@ -244,11 +244,12 @@ def _print_new_checks(new: NewChecks, cpu: Sequence[newcheck.CpuFigures]) -> Non
     for line in report.load_table(new.cells, baseline=report.DISTINCT_ECHO):
         _out(line)
     _out(f"RSS after {new.sent:,} distinct checks: {new.rss_mb:.0f} MB  ({new.failed} failed)")
-    _out("in-process CPU per new check (5 lines; process CPU incl. the check writer; from and to the wire):")
+    _out("in-process CPU per new check (5 lines, one at a time, from the wire message to the encoded answer, stored):")
     for f in cpu:
         _out(
-            f"  {f.medications:>3} medications: {f.cpu_ms:.2f} ms CPU, {f.wall_ms:.2f} ms wall  "
-            f"({f.checks} checks, {f.conflicts:.0f} conflicts each)"
+            f"  {f.medications:>3} medications: {f.cpu_ms:.2f} ms CPU (calling thread), {f.process_cpu_ms:.2f} ms "
+            f"process CPU (with the check writer), {f.wall_ms:.2f} ms wall  ({f.checks} checks, "
+            f"{f.conflicts:.0f} conflicts each)"
         )
     by_count = {f.medications: f for f in cpu}
     if 20 in by_count and 200 in by_count:
@@ -281,8 +282,8 @@ def _print_new_check_targets(new: NewChecks, cpu: Sequence[newcheck.CpuFigures])
     by_count = {f.medications: f for f in cpu}
     if 20 in by_count:
         ms = by_count[20].cpu_ms
-        _out(target_line(f"CPU per new check, 5 lines x 20 medications <= {report.MAX_NEW_CHECK_CPU_MS:g} ms",
-                         f"{ms:.2f} ms", ms <= report.MAX_NEW_CHECK_CPU_MS))  # fmt: skip
+        label = f"CPU per new check (calling thread), 5 lines x 20 medications <= {report.MAX_NEW_CHECK_CPU_MS:g} ms"
+        _out(target_line(label, f"{ms:.2f} ms", ms <= report.MAX_NEW_CHECK_CPU_MS))
     if 20 in by_count and 200 in by_count:
         ratio = by_count[200].cpu_ms / by_count[20].cpu_ms
         _out(target_line(f"CPU per new check, 200 medications <= {report.MAX_LIST_RATIO:g} x 20 medications",

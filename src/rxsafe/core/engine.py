@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 from rxsafe.core.checks.age import age_check
 from rxsafe.core.checks.allergy import allergy_conflicts
@@ -10,6 +11,7 @@ from rxsafe.core.checks.dose import dose_check
 from rxsafe.core.checks.drug_disease import drug_disease_check
 from rxsafe.core.checks.duplicates import duplicate_conflicts
 from rxsafe.core.checks.interactions import interaction_conflicts
+from rxsafe.core.checks.occurrence import new_occurrences
 from rxsafe.core.checks.omission import omission_check
 from rxsafe.core.checks.patient import Patient
 from rxsafe.core.checks.pregnancy import pregnancy_check
@@ -36,19 +38,21 @@ def check(
     The report has no ``check_id`` or ``checked_at`` yet: the caller stamps and stores it.
     """
     conflicts: list[Conflict] = [c for run in CHECKS for c in run(context, lines, knowledge, policy)]
-    # The facts are derived once and shared by every patient-level check.
-    facts = derive_facts(context.record, context.as_of)
-    patient = Patient.of(context, facts, lines)
+    # The facts are derived once per context and shared by every patient-level check; the recorded occurrences
+    # too (core.patient_index keeps both while the record version lasts).
+    index = patient_index(context, knowledge, policy)
+    facts = index.derived(("facts",), partial(derive_facts, context.record, context.as_of))
+    patient = Patient(context, facts, (*new_occurrences(lines), *index.recorded), tuple(lines))
     outcomes = [run_patient(patient, lines, knowledge, policy) for run_patient in PATIENT_CHECKS]
     conflicts.extend(c for outcome in outcomes for c in outcome.conflicts)
     conflicts.sort(key=lambda c: (-c.severity, c.kind.value, c.line_indexes, c.id))
     # Equal conflicts of the patient's earlier checks are the same objects (their encodings are made once).
-    index = patient_index(context, knowledge, policy)
     conflicts = [index.intern(c) for c in conflicts]
     coverage, gaps = coverage_of(lines, outcomes)
     found = [*notices(context, lines, knowledge), *gaps]
     verdict = decide(conflicts, found)
-    return ConflictReport(
+    # Every part is already a validated domain object: constructed without validating the whole report again.
+    return ConflictReport.model_construct(
         verdict=verdict,
         knowledge_version=knowledge.version,
         lines=tuple(lines),

@@ -13,6 +13,7 @@ inputs give the same conflicts, as the same objects.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
@@ -23,11 +24,15 @@ from rxsafe.core.policy import Policy
 
 T = TypeVar("T")
 
-# Derived values kept per patient (ingredient, and ingredient × line index, per check): a few hundred for a real
-# prescribing history.
-_MAX_ENTRIES = 8192
-# Patient indexes kept: one per context the application keeps (app.service keeps that many contexts).
+# Memory, measured with tracemalloc: a conflict kept here costs ~5 KB with its wire and stored forms (made once
+# per conflict object, rxsafe.memo.WeakIdentityMemo). The indexes together keep at most MAX_HELD_CONFLICTS
+# (~80 MB), the least recently used patient's index going first: a 20-medication patient's graph holds a few
+# hundred to ~2,000 conflicts, a 200-medication one ~13,000 once every line position has been seen.
+MAX_HELD_CONFLICTS = 16_000
+# Patient indexes kept at most (each keeps its context alive).
 MAX_INDEXES = 64
+# Conflicts interned per patient (patient-level conflicts, which every check builds anew).
+_MAX_INTERNED = 1024
 
 
 class PatientIndex:
@@ -43,6 +48,8 @@ class PatientIndex:
         self._derived: dict[Hashable, object] = {}
         self._interned: dict[str, Conflict] = {}
         self._lock = threading.Lock()
+        # Conflicts held by the derived values and the interned ones (the memory budget counts these).
+        self.held = 0
 
     def entry(self, medication: ActiveMedication) -> RecordEntry:
         """The report's record entry for a recorded medication, made once."""
@@ -62,9 +69,11 @@ class PatientIndex:
         if found is conflict or (found is not None and found == conflict):
             return found
         with self._lock:
-            if len(self._interned) >= _MAX_ENTRIES:
+            if len(self._interned) >= _MAX_INTERNED:
+                self.held -= len(self._interned)
                 self._interned.clear()
             self._interned[conflict.id] = conflict
+            self.held += 1
         return conflict
 
     def derived(self, key: Hashable, compute: Callable[[], T]) -> T:
@@ -77,9 +86,11 @@ class PatientIndex:
                 return self._derived[key]  # type: ignore[return-value]  # each key's caller stores one type
         value = compute()
         with self._lock:
-            if len(self._derived) >= _MAX_ENTRIES:
+            if self.held >= MAX_HELD_CONFLICTS:
+                self.held = len(self._interned)
                 self._derived.clear()  # forgetting only costs recomputing
             self._derived[key] = value
+            self.held += _conflicts_in(value)
         return value
 
 
@@ -97,8 +108,18 @@ def at_line(
     return conflict.model_copy(update={"line_indexes": lines, "id": conflict_id_of(conflict, lines)})
 
 
+def _conflicts_in(value: object) -> int:
+    """How many conflicts a derived value holds (tuples of conflicts, or of tuples that hold one), roughly."""
+    if isinstance(value, Conflict):
+        return 1
+    if isinstance(value, tuple):
+        return sum(_conflicts_in(v) for v in value if isinstance(v, (Conflict, tuple)))
+    return 0
+
+
 _lock = threading.Lock()
-_indexes: dict[int, PatientIndex] = {}
+# Least recently used first.
+_indexes: OrderedDict[int, PatientIndex] = OrderedDict()
 
 
 def patient_index(context: PatientContext, knowledge: Knowledge, policy: Policy) -> PatientIndex:
@@ -109,11 +130,20 @@ def patient_index(context: PatientContext, knowledge: Knowledge, policy: Policy)
     """
     with _lock:
         found = _indexes.get(id(context))
-    if found is not None and found.context is context and found.knowledge is knowledge and found.policy is policy:
-        return found
+        if found is not None and found.context is context and found.knowledge is knowledge and found.policy is policy:
+            _indexes.move_to_end(id(context))
+            _within_budget()
+            return found
     index = PatientIndex(context, knowledge, policy)
     with _lock:
-        if len(_indexes) >= MAX_INDEXES:
-            _indexes.pop(next(iter(_indexes)))  # the oldest
         _indexes[id(context)] = index
+        _within_budget()
     return index
+
+
+def _within_budget() -> None:
+    """Drops the least recently used indexes beyond MAX_INDEXES or MAX_HELD_CONFLICTS (caller holds the lock)."""
+    held = sum(index.held for index in _indexes.values())
+    while len(_indexes) > 1 and (len(_indexes) > MAX_INDEXES or held > MAX_HELD_CONFLICTS):
+        _, dropped = _indexes.popitem(last=False)
+        held -= dropped.held

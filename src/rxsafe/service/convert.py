@@ -260,7 +260,11 @@ def report_to_wire(report: ConflictReport) -> EncodedResponse:
                 _encoded_cache.clear()
             # The tuples are kept with their encoding, so their id()s cannot be reused while the entry exists.
             _encoded_cache[key] = (shared, encoded)
-    return EncodedResponse(encoded + _own_fields_pb(report).SerializeToString())
+    if report.facts is None:
+        return EncodedResponse(encoded + _own_fields_pb(report).SerializeToString())
+    # The facts are derived once per patient context (core.patient_index): encoded once too.
+    own = _own_fields_pb(report.model_copy(update={"facts": None})).SerializeToString()
+    return EncodedResponse(encoded + own + _encoded_facts(report.facts))
 
 
 def serialize_check_response(response: pb.CheckPrescriptionResponse | EncodedResponse) -> bytes:
@@ -321,6 +325,9 @@ def _encode_conflict(conflict: Conflict) -> bytes:
 
 # Each conflict's encoding (as one element of CheckPrescriptionResponse.conflicts), while the conflict lives.
 _encoded_conflict = WeakIdentityMemo(_encode_conflict)
+_encoded_facts: WeakIdentityMemo[PatientFacts, bytes] = WeakIdentityMemo(
+    lambda facts: pb.CheckPrescriptionResponse(facts=_facts_to_pb(facts)).SerializeToString()
+)
 
 
 def _facts_to_pb(facts: PatientFacts) -> pb.PatientFacts:
