@@ -61,6 +61,10 @@ QUICK_DISTINCT_BODIES = 6_000
 # New checks timed in process per list length (20, 50, 200 medications).
 CPU_CHECKS = {20: 200, 50: 100, 200: 50}
 QUICK_CPU_CHECKS = {20: 60, 50: 30, 200: 15}
+# Checks of the patient before timing: the first builds the record's side of its graph, later ones meet lines
+# at positions not yet seen (32 lines x 5 positions); the first check's own cost is printed too.
+CPU_WARMUP = 100
+QUICK_CPU_WARMUP = 40
 EXIT_OK, EXIT_CALLS_FAILED = 0, 1
 
 
@@ -76,6 +80,7 @@ class Options:
     distinct_checks: int
     distinct_bodies: int
     cpu_checks: dict[int, int]
+    cpu_warmup: int
 
 
 def _options(argv: Sequence[str] | None) -> Options:
@@ -109,6 +114,7 @@ def _options(argv: Sequence[str] | None) -> Options:
         distinct_checks=QUICK_DISTINCT_CHECKS if args.quick else DISTINCT_CHECKS,
         distinct_bodies=QUICK_DISTINCT_BODIES if args.quick else DISTINCT_BODIES,
         cpu_checks=QUICK_CPU_CHECKS if args.quick else CPU_CHECKS,
+        cpu_warmup=QUICK_CPU_WARMUP if args.quick else CPU_WARMUP,
     )
 
 
@@ -195,7 +201,7 @@ def _cpu_per_new_check(options: Options, workdir: Path, today: date) -> list[new
         figures = []
         for medications, checks in options.cpu_checks.items():
             _say(f"new checks in process: 5 lines x {medications} medications, {checks} checks")
-            figures.append(newcheck.cpu_per_new_check(service, medications, checks))
+            figures.append(newcheck.cpu_per_new_check(service, medications, checks, options.cpu_warmup))
         return figures
     finally:
         if service.store is not None:
@@ -249,7 +255,7 @@ def _print_new_checks(new: NewChecks, cpu: Sequence[newcheck.CpuFigures]) -> Non
         _out(
             f"  {f.medications:>3} medications: {f.cpu_ms:.2f} ms CPU (calling thread), {f.process_cpu_ms:.2f} ms "
             f"process CPU (with the check writer), {f.wall_ms:.2f} ms wall  ({f.checks} checks, "
-            f"{f.conflicts:.0f} conflicts each)"
+            f"{f.conflicts:.0f} conflicts each; the patient's first check {f.first_cpu_ms:.1f} ms CPU)"
         )
     by_count = {f.medications: f for f in cpu}
     if 20 in by_count and 200 in by_count:

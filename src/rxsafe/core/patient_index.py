@@ -26,13 +26,14 @@ T = TypeVar("T")
 
 # Memory, measured with tracemalloc: a conflict kept here costs ~5 KB with its wire and stored forms (made once
 # per conflict object, rxsafe.memo.WeakIdentityMemo). The indexes together keep at most MAX_HELD_CONFLICTS
-# (~80 MB), the least recently used patient's index going first: a 20-medication patient's graph holds a few
-# hundred to ~2,000 conflicts, a 200-medication one ~13,000 once every line position has been seen.
-MAX_HELD_CONFLICTS = 16_000
+# (~40 MB; `make bench`: RSS 463 MB after 2,000 distinct checks with 16,000, the budget is 400 MB), the least
+# recently used patient's index going first. A 20-medication patient's graph holds a few hundred to ~2,000
+# conflicts; a 200-medication one more than fits, and is rebuilt in part when it overflows.
+MAX_HELD_CONFLICTS = 8_000
 # Patient indexes kept at most (each keeps its context alive).
 MAX_INDEXES = 64
 # Conflicts interned per patient (patient-level conflicts, which every check builds anew).
-_MAX_INTERNED = 1024
+_MAX_INTERNED = 256
 
 
 class PatientIndex:

@@ -41,7 +41,8 @@ def _compressed(text: str) -> str:
     return _COMPRESSED + base64.b64encode(zlib.compress(text.encode("utf-8"), 1)).decode("ascii")
 
 
-_dumped_conflict: WeakIdentityMemo[Conflict, str] = WeakIdentityMemo(lambda c: _compressed(_conflict_json(c)))
+# Made once per conflict object; its JSON is not kept (only a whole report dumped again would need it).
+_dumped_conflict: WeakIdentityMemo[Conflict, str] = WeakIdentityMemo(lambda c: _compressed(c.model_dump_json()))
 
 
 def join_report(head: str, conflicts: Sequence[str]) -> str:

@@ -37,9 +37,7 @@ def duplicate_conflicts(
     conflicts: dict[str, Conflict] = {}
     for first, second in combinations(new, 2):
         if first.line_index != second.line_index:
-            # The same pair on the same lines recurs as the prescription is edited and re-checked.
-            pair_key = ("duplicate pair", first.inn, first.line_index, second.inn, second.line_index)
-            conflict = index.derived(pair_key, partial(_pair, first, second, knowledge, policy))
+            conflict = _pair(first, second, knowledge, policy)
             if conflict is not None:
                 conflicts.setdefault(conflict.id, conflict)
     # Toward the record: worked out once per ingredient and line index for the patient (core.patient_index).

@@ -34,14 +34,9 @@ def interaction_conflicts(
     index = patient_index(context, knowledge, policy)
     present = {o.inn for o in new} | index.recorded_inns
     conflicts: dict[str, Conflict] = {}
+    # Pairs of new lines are few (10 for 5 lines) and rarely the same twice: not kept (core.patient_index budget).
     for first, second in _candidate_pairs(new, []):
-        # Two new lines: the same pair on the same lines recurs as the prescription is edited and re-checked.
-        pair_key = ("interaction pair", first.inn, first.line_index, second.inn, second.line_index)
-        hits, built = index.derived(pair_key, partial(_pair, first, second, index))
-        if built is not None:
-            conflicts.setdefault(built.id, built)
-        elif hits:
-            _add(conflicts, first, second, hits, present, policy)
+        _add(conflicts, first, second, knowledge.interactions(first.inn, second.inn), present, policy)
     # Toward the record: worked out once per ingredient and line index for the patient (core.patient_index).
     for first in new:
         key = ("interaction", first.inn, first.line_index)
@@ -68,18 +63,6 @@ def _add(  # noqa: PLR0917 -- private; one pair's hits into the conflicts found
     if complete:
         conflict = _conflict(first, second, complete, policy)
         conflicts.setdefault(conflict.id, conflict)
-
-
-def _pair(
-    first: Occurrence, second: Occurrence, index: PatientIndex
-) -> tuple[tuple[InteractionHit, ...], Conflict | None]:
-    """The pair's hits, and its conflict when no hit names a fixed combination (which depends on the lines)."""
-    if first.inn == second.inn:
-        return (), None
-    hits = tuple(index.knowledge.interactions(first.inn, second.inn))
-    if not hits or any(COMBINATION in (h.rule.a_kind, h.rule.b_kind) for h in hits):
-        return hits, None
-    return hits, _conflict(first, second, hits, index.policy)
 
 
 def _toward_record_at(first: Occurrence, index: PatientIndex) -> Toward:
