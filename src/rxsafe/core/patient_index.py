@@ -26,10 +26,10 @@ T = TypeVar("T")
 
 # Memory, measured with tracemalloc: a conflict kept here costs ~5 KB with its wire and stored forms (made once
 # per conflict object, rxsafe.memo.WeakIdentityMemo). The indexes together keep at most MAX_HELD_CONFLICTS
-# (~40 MB; `make bench`: RSS 463 MB after 2,000 distinct checks with 16,000, the budget is 400 MB), the least
-# recently used patient's index going first. A 20-medication patient's graph holds a few hundred to ~2,000
-# conflicts; a 200-medication one more than fits, and is rebuilt in part when it overflows.
-MAX_HELD_CONFLICTS = 8_000
+# (~80 MB over RSS after start ~295 MB; the budget is 400 MB), the least recently used patient's index going
+# first. A 20-medication patient's graph holds a few hundred to ~2,000 conflicts; a 200-medication one ~11,000
+# for 16 drugs at 5 line positions (with 8,000 it thrashed: 36 ms a check instead of 11).
+MAX_HELD_CONFLICTS = 16_000
 # Patient indexes kept at most (each keeps its context alive).
 MAX_INDEXES = 64
 # Conflicts interned per patient (patient-level conflicts, which every check builds anew).
@@ -46,7 +46,8 @@ class PatientIndex:
         self.recorded: tuple[Occurrence, ...] = tuple(recorded_occurrences(context))
         self.recorded_inns: frozenset[str] = frozenset(o.inn for o in self.recorded)
         self._entries: dict[int, RecordEntry] = {}
-        self._derived: dict[Hashable, object] = {}
+        # Least recently used first; each value with the conflicts it holds.
+        self._derived: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
         self._interned: dict[str, Conflict] = {}
         self._lock = threading.Lock()
         # Conflicts held by the derived values and the interned ones (the memory budget counts these).
@@ -83,15 +84,21 @@ class PatientIndex:
         Checks use it for what a new ingredient meets in the record: ``("interaction", inn, line_index)``.
         """
         with self._lock:
-            if key in self._derived:
-                return self._derived[key]  # type: ignore[return-value]  # each key's caller stores one type
+            found = self._derived.get(key)
+            if found is not None:
+                self._derived.move_to_end(key)
+                return found[0]  # type: ignore[return-value]  # each key's caller stores one type
         value = compute()
+        size = _conflicts_in(value)
         with self._lock:
-            if self.held >= MAX_HELD_CONFLICTS:
-                self.held = len(self._interned)
-                self._derived.clear()  # forgetting only costs recomputing
-            self._derived[key] = value
-            self.held += _conflicts_in(value)
+            if key not in self._derived:
+                self._derived[key] = (value, size)
+                self.held += size
+            # Over the budget alone (a very long record): the least recently used values go; forgetting one only
+            # costs computing it again.
+            while self.held > MAX_HELD_CONFLICTS and len(self._derived) > 1:
+                _, (_, dropped) = self._derived.popitem(last=False)
+                self.held -= dropped
         return value
 
 
