@@ -34,6 +34,8 @@ MAX_HELD_CONFLICTS = 16_000
 MAX_INDEXES = 64
 # Conflicts interned per patient (patient-level conflicts, which every check builds anew).
 _MAX_INTERNED = 256
+# Conflicts with a value derived per object (``per_conflict``): the graph's own, and a few checks' fresh ones.
+_MAX_PER_CONFLICT = MAX_HELD_CONFLICTS // 2
 
 
 class PatientIndex:
@@ -49,6 +51,7 @@ class PatientIndex:
         # Least recently used first; each value with the conflicts it holds.
         self._derived: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
         self._interned: dict[str, Conflict] = {}
+        self._per_conflict: dict[int, tuple[Conflict, Conflict]] = {}
         self._lock = threading.Lock()
         # Conflicts held by the derived values and the interned ones (the memory budget counts these).
         self.held = 0
@@ -77,6 +80,24 @@ class PatientIndex:
             self._interned[conflict.id] = conflict
             self.held += 1
         return conflict
+
+    def per_conflict(self, conflict: Conflict, derive: Callable[[Conflict], Conflict]) -> Conflict:
+        """``derive(conflict)`` once per conflict object (the graph's conflicts recur as the same objects).
+
+        For what the engine adds to every conflict after the checks (its display tier): a new object each time
+        would make every conflict new again for what is derived from it downstream.
+        """
+        found = self._per_conflict.get(id(conflict))
+        if found is not None and found[0] is conflict:
+            return found[1]
+        value = derive(conflict)
+        with self._lock:
+            if len(self._per_conflict) >= _MAX_PER_CONFLICT:
+                self.held -= len(self._per_conflict)
+                self._per_conflict.clear()
+            self._per_conflict[id(conflict)] = (conflict, value)  # the key object is kept, so its id stays its own
+            self.held += 1
+        return value
 
     def derived(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()`` remembered under ``key`` (which must name everything the value depends on but the index).
