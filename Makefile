@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 50051
 DB ?= var/rxsafe.duckdb
 
-.PHONY: install run test check knowledge knowledge-check bench clean system-deps
+.PHONY: install run test check knowledge knowledge-check bench clean system-deps soak docker-smoke
 
 install: $(STAMP) $(GEN)
 
@@ -48,6 +48,15 @@ system-deps:
 
 bench: install
 	$(BIN)/python -m scripts.bench
+	$(BIN)/python -m scripts.bench_cds
+
+# Hostile load on a loopback server (~1 min, stops by itself): statuses by code, RSS, p99 and health under overload.
+soak: install
+	$(BIN)/python -m scripts.soak
+
+# Builds the Docker image and checks it starts and serves; says it skipped where no docker engine is reachable.
+docker-smoke:
+	scripts/docker_smoke.sh
 
 clean:
 	rm -rf $(VENV) src/rxsafe/gen .mypy_cache .ruff_cache .pytest_cache

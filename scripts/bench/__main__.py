@@ -36,6 +36,7 @@ from rxsafe.ehr.duckdb_store import DuckDBRecordStore
 from rxsafe.gen import medication_safety_pb2 as pb
 from rxsafe.service.access import AccessFile, Purpose, Role
 from rxsafe.service.interceptors import PURPOSE_HEADER, USER_HEADER
+from scripts import bench_alerts
 from scripts.bench import echo_server, loadgen, micro, newcheck, report, workload
 from scripts.bench.procs import ProcessGroup, Server
 from scripts.bench.report import BY_ID, ECHO, INLINE, Cell, fmt, target_line
@@ -518,7 +519,8 @@ def run(options: Options, workdir: Path, procs: ProcessGroup) -> int:  # noqa: P
         f"write {xml_rows / write_s:,.0f} rows/s, total {xml_rows / (parse_s + write_s):,.0f} rows/s "
         f"({parse_s + write_s:.1f} s)"
     )
-    _out()
+    # The alert-tier counts (issue 18), in process: counts, not timings, so the idle servers do not matter.
+    _out("\n" + "\n".join(bench_alerts.lines()) + "\n")
     _print_targets(
         cells,
         rxsafe=rxsafe,

@@ -19,7 +19,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 from google.protobuf import json_format
@@ -30,10 +30,15 @@ from rxsafe.core.errors import InvalidRequest, RxsafeError
 from rxsafe.ehr.cli import register as register_ehr
 from rxsafe.gen import medication_safety_pb2 as pb
 from rxsafe.gen import medication_safety_pb2_grpc as pb_grpc
+from rxsafe.private_files import make_private, private_umask, store_files
 from rxsafe.report import cli as report_cli
 from rxsafe.service import convert
 from rxsafe.service.access import AccessFile, Purpose, Role
 from rxsafe.service.errors import status_for
+
+if TYPE_CHECKING:
+    from rxsafe.http.server import HttpOptions
+    from rxsafe.service.server import TlsFiles
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_ACCESS = REPO_ROOT / "var" / "access.json"
@@ -56,6 +61,7 @@ class RemoteError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rxsafe`` command."""
     args = _parser().parse_args(argv)
+    private_umask()  # every file a command writes (store, reports, exports) holds patient data
     try:
         result: int = args.run(args)
     except RxsafeError as error:
@@ -88,6 +94,15 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 -- one flat list of c
     serve.add_argument("--tls-client-ca", type=Path, help="CA for client certificates: turns on mutual TLS")
     serve.add_argument("--metrics-port", type=int, default=None, help="serve /metrics (Prometheus) on this port")
     serve.add_argument("--policy", type=Path, default=None, help="facility policy (TOML); see docs/policy.example.toml")
+    serve.add_argument(
+        "--behind-tls-proxy",
+        action="store_true",
+        help="plaintext beyond loopback, for a container behind a TLS-terminating proxy (README: Docker)",
+    )
+    serve.add_argument(
+        "--http-port", type=int, default=None, help="also serve CDS Hooks 2.0 over HTTP on this port (off by default)"
+    )
+    serve.add_argument("--cds-jwt", type=Path, default=None, help="CDS Hooks JWT issuers and keys (JSON; see README)")
     serve.set_defaults(run=_serve)
 
     check = sub.add_parser("check", help="check a prescription (proto3 JSON in, proto3 JSON out)")
@@ -163,6 +178,13 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 -- one flat list of c
     evaluate.add_argument("--knowledge", type=Path, default=None, help="compiled knowledge folder (default knowledge/)")
     evaluate.add_argument("--show-wrong", type=int, default=0, metavar="N", help="list N wrong matches")
     evaluate.set_defaults(run=_names_eval)
+    resolve = names_sub.add_parser("resolve", help="what each text resolves to, how, and why not")
+    resolve.add_argument("texts", nargs="+", metavar="TEXT", help="drug text as written on a prescription")
+    resolve.add_argument("--code", default="", help="insurance active-ingredient code (40.xxx) for every text")
+    resolve.add_argument("--allergy", action="store_true", help="read the texts as allergy entries")
+    resolve.add_argument("--json", action="store_true", help="one JSON object per text")
+    resolve.add_argument("--knowledge", type=Path, default=None, help="compiled knowledge folder (default knowledge/)")
+    resolve.set_defaults(run=_names_resolve)
 
     keys = sub.add_parser("keys", help="manage API keys")
     keys_sub = keys.add_subparsers(required=True, metavar="ACTION")
@@ -171,6 +193,15 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 -- one flat list of c
     create.add_argument("--client", required=True, help="the calling system this key is for")
     create.add_argument("--access", type=Path, default=DEFAULT_ACCESS, help=f"access file (default {DEFAULT_ACCESS})")
     create.set_defaults(run=_keys_create)
+    listing = keys_sub.add_parser("list", help="list API keys (id, roles, client, created; never the secret)")
+    listing.add_argument("--access", type=Path, default=DEFAULT_ACCESS, help=f"access file (default {DEFAULT_ACCESS})")
+    listing.set_defaults(run=_keys_list)
+    revoke = keys_sub.add_parser(
+        "revoke", help="revoke an API key by id (a running server: rxsafe knowledge reload, or restart)"
+    )
+    revoke.add_argument("key_id", help="the key's id (rxsafe_<id>_…, as `keys list` shows it)")
+    revoke.add_argument("--access", type=Path, default=DEFAULT_ACCESS, help=f"access file (default {DEFAULT_ACCESS})")
+    revoke.set_defaults(run=_keys_revoke)
     return parser
 
 
@@ -203,10 +234,14 @@ def _serve(args: argparse.Namespace) -> int:
             raise InvalidRequest("--tls-cert/--tls-key", "give both the certificate and its key")
         tls = TlsFiles(cert=args.tls_cert, key=args.tls_key, client_ca=args.tls_client_ca)
     access_path: Path = args.access or db.parent / "access.json"
-    access, dev_key = prepare_access(args.host, access_path, tls)
-    if dev_key:
+    access, dev_key = prepare_access(args.host, access_path, tls, behind_tls_proxy=args.behind_tls_proxy)
+    if dev_key and args.behind_tls_proxy:
+        # Never on the terminal of a container: its output ends up in log collectors.
+        print(f"first API key written to {access_path.with_name('dev.key')} (owner-only)", flush=True)
+    elif dev_key:
         # Shown once, on the terminal; never in the JSON log.
         print(f"development API key (also in {access_path.with_name('dev.key')}): {dev_key}", flush=True)
+    make_private(*store_files(db))  # a store created before files were private
     service = build_service(db=db, knowledge=args.knowledge, seed=not args.no_seed, policy=args.policy)
     asyncio.run(
         serve(
@@ -218,9 +253,21 @@ def _serve(args: argparse.Namespace) -> int:
             metrics_port=args.metrics_port,
             access_path=access_path,
             knowledge_path=args.knowledge,
+            http=_http_options(args, tls),
+            policy_path=args.policy,
         )
     )
     return EXIT_OK
+
+
+def _http_options(args: argparse.Namespace, tls: TlsFiles | None) -> HttpOptions | None:
+    """The CDS Hooks HTTP facade's options, or None when ``--http-port`` is not given."""
+    if args.http_port is None:
+        return None
+    from rxsafe.http.server import HttpOptions  # noqa: PLC0415 -- only when the facade is asked for
+
+    cert, key = (tls.cert, tls.key) if tls else (None, None)
+    return HttpOptions(port=args.http_port, jwt_config=args.cds_jwt, tls_cert=cert, tls_key=key)
 
 
 def _audit_show(args: argparse.Namespace) -> int:
@@ -293,6 +340,14 @@ def _names_eval(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _names_resolve(args: argparse.Namespace) -> int:
+    from rxsafe.bootstrap import knowledge_dir  # noqa: PLC0415 -- keep `rxsafe --help` fast
+    from rxsafe.matching.explain import resolve_command  # noqa: PLC0415
+
+    print(resolve_command(knowledge_dir(args.knowledge), args.texts, args.code, args.allergy, args.json))
+    return EXIT_OK
+
+
 def _knowledge_reload(args: argparse.Namespace) -> int:
     return asyncio.run(_call(args, "ReloadConfiguration", pb.ReloadConfigurationRequest()))
 
@@ -303,6 +358,23 @@ def _keys_create(args: argparse.Namespace) -> int:
     access.save(args.access)
     print(key)
     print(f"(shown once; only its hash is kept in {args.access})", file=sys.stderr)
+    return EXIT_OK
+
+
+def _keys_list(args: argparse.Namespace) -> int:
+    access = AccessFile.load(args.access)
+    for key in sorted(access.keys.values(), key=lambda k: k.created):
+        print(f"{key.id}  {','.join(r.value for r in key.roles):<30} {key.created:<26} {key.client}")
+    for name, roles in sorted(access.tls_clients.items()):
+        print(f"tls:{name}  {','.join(r.value for r in roles)}")
+    return EXIT_OK
+
+
+def _keys_revoke(args: argparse.Namespace) -> int:
+    access = AccessFile.load(args.access)
+    access.revoke_key(args.key_id)
+    access.save(args.access)
+    print(f"revoked {args.key_id}; a running server stops accepting it on `rxsafe knowledge reload` or restart")
     return EXIT_OK
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
+import urllib.request
 from datetime import date
+
+import pytest
 
 from rxsafe.app.metrics import Metrics
 from rxsafe.core.enums import AllergyStatus, ConflictKind, OverrideReason, Severity, Verdict
+from rxsafe.core.errors import Unavailable
 from rxsafe.core.models import Conflict, ConflictReport, Override
-from rxsafe.service.metrics import serve_metrics
+from rxsafe.service.prom import expose_service_metrics, start_metrics_server
 
 
 def report() -> ConflictReport:
@@ -42,22 +45,31 @@ def test_counts_checks_alerts_and_overrides() -> None:
 
 
 def test_metrics_endpoint_serves_prometheus_text() -> None:
-    async def scrape() -> tuple[bytes, bytes]:
-        metrics = Metrics()
-        metrics.record_check(report(), 1.0)
-        server = await serve_metrics(metrics, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        answers = []
-        for path in ("/metrics", "/other"):
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
-            answers.append(await reader.read())
-            writer.close()
-        server.close()
-        await server.wait_closed()
-        return answers[0], answers[1]
+    metrics = Metrics()
+    metrics.record_check(report(), 1.0)
+    expose_service_metrics(metrics)
+    server, thread = start_metrics_server("127.0.0.1", 0)
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}/metrics", timeout=5) as answer:
+            status, body = answer.status, answer.read()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    assert status == 200
+    # The names dashboards were built on, through prometheus_client's exposition, beside the process collectors.
+    assert b'rxsafe_checks_total{verdict="BLOCK"} 1.0' in body
+    assert b'rxsafe_check_duration_ms_bucket{le="1"} 1.0' in body
+    assert b"process_resident_memory_bytes" in body
+    assert b"python_gc_collections_total" in body
 
-    ok, missing = asyncio.run(scrape())
-    assert ok.startswith(b"HTTP/1.1 200 OK")
-    assert b'rxsafe_checks_total{verdict="BLOCK"} 1' in ok
-    assert missing.startswith(b"HTTP/1.1 404")
+
+def test_a_busy_metrics_port_is_a_clean_error() -> None:
+    server, thread = start_metrics_server("127.0.0.1", 0)
+    try:
+        with pytest.raises(Unavailable, match="cannot be bound"):
+            start_metrics_server("127.0.0.1", server.server_port)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -12,6 +12,7 @@ from rxsafe.core.knowledge_port import (
     CrossReactivity,
     DoseLimit,
     DrugClass,
+    DurRule,
     InteractionHit,
     InteractionRule,
     PatientRule,
@@ -44,6 +45,7 @@ class FakeKnowledge:
     stopp: list[PatientRule] = field(default_factory=list)
     atc: dict[str, tuple[str, ...]] = field(default_factory=dict)
     parents: dict[str, str] = field(default_factory=dict)  # salt -> parent (moieties.tsv)
+    dur: dict[str, list[DurRule]] = field(default_factory=dict)  # Korea's DUR rules (issue 14), by INN
 
     @property
     def version(self) -> str:
@@ -111,6 +113,9 @@ class FakeKnowledge:
 
     def matches_atc(self, inn: str, patterns: Sequence[str]) -> bool:
         return atc_matches(self.atc.get(inn, ()), patterns)
+
+    def dur_rules(self, inn: str) -> Sequence[DurRule]:
+        return self.dur.get(inn, [])
 
     def add_rule(self, a: str, b: str, severity: Severity, source: str = "fake source", via: str = "") -> None:
         rule = InteractionRule(

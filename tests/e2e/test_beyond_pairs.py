@@ -85,7 +85,9 @@ def test_a_pregnant_patient_prescribed_a_category_x_drug(server: RunningServer) 
     assert conflicts[0].interruptive
     assert response.verdict == pb.VERDICT_BLOCK
     assert "retired in 2015" in conflicts[0].detail.en
-    assert all(e.source_level == "FDA category X" for e in conflicts[0].evidence)
+    # One conflict: the FDA letters, and Korea's DUR grade 1 (issue 14) as further evidence.
+    assert all(e.source_level == "FDA category X" for e in conflicts[0].evidence if e.source != "HIRA DUR (Korea)")
+    assert any(e.source_level == "임부금기 1등급" for e in conflicts[0].evidence)
     assert response.facts.pregnancy == pb.PREGNANCY_STATUS_PREGNANT
 
     # Not firing: a recorded "not pregnant"; and a D-only drug in pregnancy is major, not contraindicated.
@@ -145,12 +147,14 @@ def test_two_paracetamol_products_over_the_daily_maximum(server: RunningServer) 
     assert len(dose) == 1
     assert list(dose[0].line_indexes) == [0, 1]
     assert "daily total 5000 mg across 2 products > 4000 mg/day" in dose[0].detail.en
-    assert {e.source for e in dose[0].evidence} == {"DentRx 0.1.0"}
+    # Both sources give 4 g a day: DentRx (ADA, BNF) and Korea's DUR (issue 14); one conflict cites both.
+    assert {e.source for e in dose[0].evidence} == {"DentRx 0.1.0", "HIRA DUR (Korea)"}
 
     # Coverage: a dose text that cannot be read, and a drug no dose source covers.
-    unread = check(server, adult, ("Paracetamol 500mg", "Uống khi đau"), ("Amlodipin 5mg", "1 viên/lần * 1 lần/ngày"))
+    # (Omeprazole: amlodipine has a dose limit since Korea's DUR, issue 14.)
+    unread = check(server, adult, ("Paracetamol 500mg", "Uống khi đau"), ("Omeprazol 20mg", "1 viên/lần * 1 lần/ngày"))
     assert any("dose text cannot be read" in r for r in not_run(unread, 0, "dose"))
-    assert not_run(unread, 1, "dose") == ["no dose source for amlodipine"]
+    assert not_run(unread, 1, "dose") == ["no dose source for omeprazole"]
     assert len(check_not_run_notices(unread)) >= 2
 
 

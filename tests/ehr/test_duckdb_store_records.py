@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from rxsafe.core.enums import AllergyStatus, Sex
+from rxsafe.core.enums import AllergyStatus, LactationStatus, Sex
 from rxsafe.core.errors import InvalidRequest, Unavailable
 from rxsafe.core.models import Allergy, Medication, PatientRecord, StoredCheck
 from rxsafe.ehr.duckdb_store import DuckDBRecordStore
@@ -219,3 +219,11 @@ def test_patient_lookup_uses_the_art_index(store: DuckDBRecordStore, raw: RawQue
     assert "Index Scan" in plans["medications"], plans["medications"]
     assert "Index Scan" in plans["patients"], plans["patients"]
     assert len(store.get_patient("000000000042").medications) == 10  # type: ignore[union-attr]
+
+
+def test_the_breastfeeding_status_is_stored_and_a_change_is_a_new_version(store: DuckDBRecordStore) -> None:
+    first = store.upsert_patient(_record())
+    assert first.lactation_status is LactationStatus.UNKNOWN  # the default of a record that never said
+    changed = store.upsert_patient(first.model_copy(update={"lactation_status": LactationStatus.BREASTFEEDING}))
+    assert changed.record_version == 2
+    assert store.get_patient(PATIENT).lactation_status is LactationStatus.BREASTFEEDING

@@ -50,10 +50,14 @@ def test_held_out_brand_alone_is_rarely_wrong(report: EvalReport) -> None:
     # differs from what its name says: brands spelled as an INN ("Artemisinin 250mg" is artenimol +
     # piperaquine, "Cisteine 100" carbocisteine), one brand registered with two compositions (Mydocalm;
     # Blooming as cysteine and as cystine), and "vitamin D" labelled where we answer colecalciferol.
-    assert report.held_out_brand_alone_wrong_rate <= 0.0053
-    # Counting "zinc" for a product labelled "zinc citrate" as wrong too: 0.66%.
+    # Issue 15: held-out brands now also leave the vocabulary by name (as the independent evaluation's sources
+    # were filtered), and partial lines count as wrong when what was identified is another moiety: 0.63%
+    # (18 of 2,873); the six new cases are "Colistin TZF" / "Colistimethate" (colistin vs colistimethate,
+    # a prodrug the moiety table does not link), each a PARTIAL line, never a clean pass.
+    assert report.held_out_brand_alone_wrong_rate <= 0.0064
+    # Counting "zinc" for a product labelled "zinc citrate" as wrong too: 0.94%.
     strict = report.total("held_out", BRAND_ALONE_KINDS)
-    assert (strict[Outcome.WRONG] + strict[Outcome.OTHER_SALT]) / sum(strict.values()) <= 0.0067
+    assert (strict[Outcome.WRONG] + strict[Outcome.OTHER_SALT]) / sum(strict.values()) <= 0.0095
 
 
 def test_brand_typos_never_resolve_to_another_drug(report: EvalReport) -> None:
@@ -74,3 +78,20 @@ def test_command_prints_the_headlines() -> None:
     text = evaluate_command(REAL_KNOWLEDGE, LABELLED)
     assert "HEADLINE held-out INN strength (Brand)" in text and "HEADLINE held-out brand alone" in text
     assert "precision" in text and "recall" in text and "wrong" in text and "ambiguous" in text
+
+
+def test_his_format_lines_resolve_and_are_never_wrong() -> None:
+    # Issue 15: lines as hospital systems print them (scripts/make_his_format_cases.py), held out by
+    # registration. Reached 98.72% right of 391 held-out ingredient lines, none wrong.
+    his = LABELLED.parent / "his_format_cases.tsv"
+    if not (REAL_KNOWLEDGE / "products.tsv").exists() or not his.exists():
+        pytest.skip("knowledge tables not built (make knowledge)")
+    report = evaluate(REAL_KNOWLEDGE, read_cases(his))
+    counts = report.total("held_out", ("his_inn_maker", "his_combo_sep"))
+    total = sum(counts.values())
+    assert (counts[Outcome.RIGHT] + counts[Outcome.OTHER_SALT]) / total >= 0.98
+    assert counts[Outcome.WRONG] == 0
+    # Brands of every source, alone: wrong 0.50% (4 of 796 held out; brands registered with two compositions,
+    # colistin/colistimethate).
+    brands = report.total("held_out", ("his_brand",))
+    assert brands[Outcome.WRONG] / sum(brands.values()) <= 0.006

@@ -65,12 +65,18 @@ def test_ingredient_text_wins_and_brand_is_the_product(resolver: NameResolver) -
     assert unknown_brand.status is RESOLVED and unknown_brand.product == ""
 
 
+def test_a_combination_with_an_unknown_part_is_partial(resolver: NameResolver) -> None:
+    # Issue 15: the known part is checked, the unknown one is said to be unidentified (never a clean pass).
+    res = resolver.resolve_text("Amoxicilin 875mg + Xyzzyquinol 125mg")
+    assert res.partial and res.unidentified == ("Xyzzyquinol",)
+    assert [i.inn for i in res.ingredients] == ["amoxicillin"]
+
+
 @pytest.mark.parametrize(
     "text",
     [
         "Xyzzyquinol 10mg",
         "Xyzzy 500mg (Hagimox)",  # an unreadable drug name is not vouched for by a bracketed brand
-        "Amoxicilin 875mg + Xyzzyquinol 125mg",  # a combination resolves only if every part does
         "Dicloxacilin 500mg",  # a real drug absent from this vocabulary; cloxacillin-like names must not match
         "Aspirn",  # five letters or fewer after a typo: too short to guess
         "Kali lactat",  # salts are never guessed
@@ -151,10 +157,12 @@ def test_unknown_allergens_stay_unresolved(resolver: NameResolver, text: str) ->
     assert resolver.resolve_allergen(text).kind is AllergenKind.UNRESOLVED
 
 
-def test_combination_brand_allergy_is_unresolved_and_says_why(resolver: NameResolver) -> None:
+def test_combination_brand_allergy_means_each_component(resolver: NameResolver) -> None:
+    # Issue 15: an allergy recorded as a combination brand means each of its components.
     res = resolver.resolve_allergen("Augmentin")
-    assert res.kind is AllergenKind.UNRESOLVED
-    assert "amoxicillin" in res.label and "clavulanic acid" in res.label
+    assert res.kind is AllergenKind.INGREDIENT
+    assert set(res.components) == {"amoxicillin", "clavulanic acid"}
+    assert {a.concept for a in res.each_component()} == {"amoxicillin", "clavulanic acid"}
 
 
 def test_several_allergens_in_one_entry_are_not_half_resolved(resolver: NameResolver) -> None:

@@ -35,6 +35,18 @@ def test_report_command_writes_the_file(
     assert capsys.readouterr().out.strip() == str(out)
 
 
+def test_a_rendered_report_is_owner_only_even_over_an_older_file(
+    stored_check: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, check_id = stored_check
+    out = tmp_path / "report.html"
+    out.write_bytes(b"old")
+    out.chmod(0o644)
+    assert main(["report", check_id, "--db", str(db), "--format", "html", "--out", str(out)]) == 0
+    assert out.stat().st_mode & 0o077 == 0  # it names the patient and gives the birth date
+    capsys.readouterr()
+
+
 def test_report_command_names_an_unknown_check(
     stored_check: tuple[Path, str], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -17,7 +17,11 @@ def build_context(record: PatientRecord, as_of: date, resolver: Resolver, policy
 
     Medications that count but cannot be resolved are kept aside so the report can say so.
     """
-    allergies = tuple((allergy, resolver.resolve_allergen(allergy.allergen)) for allergy in record.allergies)
+    allergies = tuple(
+        (allergy, component)
+        for allergy in record.allergies
+        for component in resolver.resolve_allergen(allergy.allergen).each_component()
+    )
     active: list[ActiveMedication] = []
     unresolved = []
     for med in record.medications:

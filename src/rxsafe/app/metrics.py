@@ -32,12 +32,17 @@ class Metrics:
         self._latency_sum_ms = 0.0
         # Counted once per conflicts tuple, which every copy of a memoised check result shares.
         self._alert_counts = IdentityMemo(_count_alerts, _COUNTED_MAX)
+        # By display tier (issue 18): what prescribers were shown first, and how much was collapsed.
+        self.tiers: Counter[tuple[str, str]] = Counter()
+        self._tier_counts = IdentityMemo(_count_tiers, _COUNTED_MAX)
 
     def record_check(self, report: ConflictReport, elapsed_ms: float) -> None:
         alerts = self._alert_counts(report.conflicts)
+        tiers = self._tier_counts(report.conflicts)
         with self._lock:
             self.checks[report.verdict.value] += 1
             self.alerts.update(alerts)
+            self.tiers.update(tiers)
             self._latency[bisect_left(LATENCY_BUCKETS_MS, elapsed_ms)] += 1
             self._latency_sum_ms += elapsed_ms
 
@@ -65,6 +70,12 @@ class Metrics:
                     f'rxsafe_alerts_total{{kind="{k}",severity="{s}",interruptive="{i}"}} {n}'
                     for (k, s, i), n in sorted(self.alerts.items())
                 ),
+                "# HELP rxsafe_alerts_by_tier_total Conflicts reported, by display tier (act, review, info) and kind.",
+                "# TYPE rxsafe_alerts_by_tier_total counter",
+                *(
+                    f'rxsafe_alerts_by_tier_total{{tier="{t}",kind="{k}"}} {n}'
+                    for (t, k), n in sorted(self.tiers.items())
+                ),
                 "# HELP rxsafe_commits_total Commit attempts, by outcome.",
                 "# TYPE rxsafe_commits_total counter",
                 *(f'rxsafe_commits_total{{outcome="{o}"}} {n}' for o, n in sorted(self.commits.items())),
@@ -90,3 +101,8 @@ class Metrics:
 def _count_alerts(conflicts: tuple[Conflict, ...]) -> Counter[tuple[str, str, str]]:
     """The conflicts counted by label (kind, severity, interruptive)."""
     return Counter((c.kind.value, c.severity.name, "true" if c.interruptive else "false") for c in conflicts)
+
+
+def _count_tiers(conflicts: tuple[Conflict, ...]) -> Counter[tuple[str, str]]:
+    """The conflicts counted by display tier and kind."""
+    return Counter((c.tier.value, c.kind.value) for c in conflicts)

@@ -12,13 +12,23 @@ from zoneinfo import ZoneInfo
 from rxsafe.app.actor import Actor, local_actor
 from rxsafe.app.caching import BoundedCache, CachingResolver
 from rxsafe.app.context import build_context
+from rxsafe.app.identity import identity_notice, with_notice
 from rxsafe.app.metrics import Metrics
-from rxsafe.app.requests import CheckRequest, Limits, validate_check_request
+from rxsafe.app.requests import (
+    CheckRequest,
+    Limits,
+    check_answer_budget,
+    check_identifier,
+    check_work_budget,
+    validate_check_request,
+    validate_commit_fields,
+)
 from rxsafe.core.engine import check
 from rxsafe.core.enums import AllergyStatus
 from rxsafe.core.errors import (
     CheckNotFound,
     CommitRefused,
+    IdempotencyKeyReused,
     InvalidRequest,
     NotFound,
     PatientNotFound,
@@ -42,6 +52,7 @@ from rxsafe.core.policy import Policy
 from rxsafe.ehr.audit import AuditAction, AuditEvent, AuditRow, ChainReport
 from rxsafe.ehr.identifiers import is_personal_id, mask_personal_id
 from rxsafe.ehr.store import RecordStore
+from rxsafe.matching.dosage_form import form_families
 from rxsafe.matching.dose import parse_dose
 from rxsafe.matching.port import Resolver
 from rxsafe.memo import ContentKey, IdentityMemo
@@ -117,6 +128,9 @@ class SafetyService:
         as_of = request.as_of or now.date()
         record = self._patient(request)
         result = self._evaluate(record, as_of, request.prescription.lines)
+        mismatch = identity_notice(record, request.claimed_identity)
+        if mismatch is not None:
+            result = with_notice(result, mismatch)
         report = result.model_copy(
             update={"check_id": "chk-" + uuid.uuid4().hex, "checked_at": now.isoformat(timespec="seconds")}
         )
@@ -138,6 +152,7 @@ class SafetyService:
         """
         if not prescription_id:
             raise InvalidRequest("prescription_id", "required")
+        check_identifier("prescription_id", prescription_id, self.limits)
         store = self._store()
         original = store.get_check_by_prescription(prescription_id)
         if original is None:
@@ -180,7 +195,7 @@ class SafetyService:
         who: Hashable = (
             (record.patient_id, record.record_version, identity) if record.record_version else self._content_key(record)
         )
-        key = (who, as_of, lines, self.policy.label, self.knowledge.version)
+        key = (who, as_of, lines, self.policy.fingerprint, self.knowledge.version)
         cached = self._results.get(key)
         if cached is not None:
             return cached
@@ -189,16 +204,20 @@ class SafetyService:
         if context is None:
             context = build_context(record, as_of, self.resolver, self.policy)
             self._contexts.put(context_key, context)
+        # The work budget, before the checks: their cost grows with lines x (lines + medications + allergies).
+        check_work_budget(len(lines), len(context.active_medications), len(context.allergies), self.limits)
         checked = tuple(
             CheckedLine(
                 index=i,
                 line=line,
                 resolution=self.resolver.resolve_line(line),
                 dose=_parse_dose(line.dose_text or line.text),
+                routes=tuple(sorted(form_families(f"{line.text} {line.dose_text}"))),
             )
             for i, line in enumerate(lines)
         )
         report = check(context, checked, self.knowledge, self.policy)
+        check_answer_budget(len(report.conflicts), self.limits)
         self._results.put(key, report)
         return report
 
@@ -219,9 +238,14 @@ class SafetyService:
             raise InvalidRequest("check_id", "required")
         if not idempotency_key:
             raise InvalidRequest("idempotency_key", "required, so that a retry never writes twice")
+        validate_commit_fields(check_id, idempotency_key, prescriber_id, tuple(overrides), self.limits)
+        if actor is not None:
+            # The user is what the calling system says; the system itself is who authenticated.
+            overrides = tuple(o.model_copy(update={"asserted_by_client": actor.client}) for o in overrides)
         store = self._store()
         replay = store.find_commit(idempotency_key)
         if replay is not None and replay.check_id == check_id:
+            self._refuse_other_body(replay.check_id, overrides, idempotency_key, actor)
             self.metrics.record_commit("replayed", None, ())
             return replay
         stored = store.get_check(check_id)
@@ -247,10 +271,35 @@ class SafetyService:
         self.metrics.record_commit("replayed" if result.replayed else "committed", stored.report, overrides)
         return result
 
+    def _refuse_other_body(
+        self, check_id: str, overrides: Sequence[Override], idempotency_key: str, actor: Actor | None
+    ) -> None:
+        """A retry must repeat the first commit: the same key with other overrides is refused, not replayed.
+
+        Silently answering the first commit would tell the caller its new overrides (or their reasons) were
+        recorded when they were not.
+        """
+        stored = self._store().get_check(check_id)
+        if stored is None:
+            return
+        committed = {_override_terms(c.override) for c in stored.report.conflicts if c.override is not None}
+        if committed == {_override_terms(o) for o in overrides}:
+            return
+        refused = IdempotencyKeyReused(
+            f"idempotency key {idempotency_key[:64]!r} was already used for a commit of this check with other "
+            "overrides: a retry must repeat the first request, a new commit needs a new key"
+        )
+        self._store().record_audit(
+            self._event(actor, AuditAction.COMMIT_REFUSED, stored.report.patient_id, check_id, type(refused).__name__)
+        )
+        self.metrics.record_commit(f"refused:{type(refused).__name__}", None, ())
+        raise refused
+
     def get_check(self, check_id: str, actor: Actor | None = None) -> ConflictReport:
         """A stored report, with its overrides once committed (the read is audited)."""
         if not check_id:
             raise InvalidRequest("check_id", "required")
+        check_identifier("check_id", check_id, self.limits)
         store = self._store()
         stored = store.get_check(check_id)
         if stored is None:
@@ -271,6 +320,24 @@ class SafetyService:
             outcome = f"{previous} -> {knowledge.version}"
             self.store.record_audit(self._event(actor, AuditAction.RELOAD, "", "knowledge", outcome))
         return previous
+
+    def replace_policy(self, policy: Policy, actor: Actor | None = None) -> Policy:
+        """Swaps in a facility policy read again (tier rules, suppression list …); returns the previous one.
+
+        A change (any difference, not only a new version) is audited with both descriptions; memoised results
+        never cross policies (the fingerprint is part of their key).
+        """
+        previous = self.policy
+        self.policy = policy
+        if self.store is not None and previous.fingerprint != policy.fingerprint:
+            outcome = f"{previous.describe()} -> {policy.describe()}"
+            self.store.record_audit(self._event(actor, AuditAction.RELOAD, "", "policy", outcome))
+        return previous
+
+    def record_policy_in_force(self, actor: Actor | None = None) -> None:
+        """Audits the policy the service starts with, so the trail shows every policy that shaped a report."""
+        if self.store is not None:
+            self.store.record_audit(self._event(actor, AuditAction.RELOAD, "", "policy", self.policy.describe()))
 
     def audit_trail(self, patient_id: str | None) -> tuple[list[AuditRow], ChainReport]:
         """The audit rows (about one patient, or all) and the verification of the whole chain."""
@@ -311,6 +378,11 @@ class SafetyService:
         if self.store is None:
             raise Unavailable("no record store is configured: start the service with --db, or give the patient inline")
         return self.store
+
+
+def _override_terms(override: Override) -> tuple[str, str, str, str]:
+    """What a commit request said about one override (not who asserted it: the server adds that)."""
+    return (override.conflict_id, override.reason.value, override.comment, override.overridden_by)
 
 
 def _with_inferred_allergy_status(patient: PatientRecord) -> PatientRecord:

@@ -10,6 +10,7 @@ from rxsafe.core.checks.allergy import allergy_conflicts
 from rxsafe.core.checks.dose import dose_check
 from rxsafe.core.checks.drug_disease import drug_disease_check
 from rxsafe.core.checks.duplicates import duplicate_conflicts
+from rxsafe.core.checks.dur import duration_check, lactation_check
 from rxsafe.core.checks.interactions import interaction_conflicts
 from rxsafe.core.checks.occurrence import new_occurrences
 from rxsafe.core.checks.omission import omission_check
@@ -23,11 +24,26 @@ from rxsafe.core.models import CheckedLine, Conflict, ConflictReport, PatientCon
 from rxsafe.core.notices import notices
 from rxsafe.core.patient_index import patient_index
 from rxsafe.core.policy import Policy
+from rxsafe.core.tiers import with_tiers
 from rxsafe.core.verdict import decide, summarize
 
 CHECKS = (allergy_conflicts, interaction_conflicts, duplicate_conflicts)
 # Checks that use the patient's facts (issue 10); each also says, line by line, whether it ran.
-PATIENT_CHECKS = (dose_check, renal_check, pregnancy_check, age_check, drug_disease_check, omission_check)
+PATIENT_CHECKS = (
+    dose_check,
+    renal_check,
+    pregnancy_check,
+    age_check,
+    drug_disease_check,
+    omission_check,
+    # Korea's DUR (issue 14): maximum treatment duration, breastfeeding cautions.
+    duration_check,
+    lactation_check,
+)
+
+
+def _tiered(conflict: Conflict, policy: Policy) -> Conflict:
+    return with_tiers((conflict,), policy)[0]
 
 
 def check(
@@ -46,8 +62,9 @@ def check(
     outcomes = [run_patient(patient, lines, knowledge, policy) for run_patient in PATIENT_CHECKS]
     conflicts.extend(c for outcome in outcomes for c in outcome.conflicts)
     conflicts.sort(key=lambda c: (-c.severity, c.kind.value, c.line_indexes, c.id))
-    # Equal conflicts of the patient's earlier checks are the same objects (their encodings are made once).
-    conflicts = [index.intern(c) for c in conflicts]
+    # Every conflict gets its display tier (issue 18); none is dropped. Tiered once per conflict object of the
+    # patient's graph, and equal conflicts of earlier checks are the same objects (encodings made once).
+    conflicts = [index.intern(index.per_conflict(c, partial(_tiered, policy=policy))) for c in conflicts]
     coverage, gaps = coverage_of(lines, outcomes)
     found = [*notices(context, lines, knowledge), *gaps]
     verdict = decide(conflicts, found)
@@ -64,6 +81,7 @@ def check(
         allergy_status=context.record.allergy_status,
         summary=summarize(verdict, conflicts, found),
         policy=policy.label,
+        tier_policy=policy.tier_label,
         facts=facts,
         coverage=coverage,
     )

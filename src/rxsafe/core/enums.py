@@ -44,6 +44,10 @@ class MatchMethod(StrEnum):
     REGISTRATION_NUMBER = "registration_number"
     NATIONAL_CODE = "national_drug_code"
     CLASS = "class"
+    # Issue 15: a brand written without its product's suffix, for a family of one composition; an insurance
+    # active-ingredient code (40.xxx) matched with the ingredient name or the only composition it lists.
+    BRAND_FAMILY = "brand_family"
+    INSURANCE_CODE = "insurance_code"
     FUZZY = "fuzzy"
     NONE = "none"
 
@@ -58,6 +62,9 @@ class ConflictKind(StrEnum):
     AGE = "AGE"
     DRUG_DISEASE = "DRUG_DISEASE"
     OMISSION = "OMISSION"
+    # Issue 14: Korea's DUR maximum treatment duration (투여기간주의) and breastfeeding cautions (수유부주의).
+    DURATION = "DURATION"
+    LACTATION = "LACTATION"
 
 
 class AllergyStatus(StrEnum):
@@ -81,6 +88,14 @@ class PregnancyStatus(StrEnum):
     UNKNOWN = "UNKNOWN"
     PREGNANT = "PREGNANT"
     NOT_PREGNANT = "NOT_PREGNANT"
+
+
+class LactationStatus(StrEnum):
+    """Whether the patient is breastfeeding, as recorded or as the request states; unknown is a stated gap."""
+
+    UNKNOWN = "UNKNOWN"
+    BREASTFEEDING = "BREASTFEEDING"
+    NOT_BREASTFEEDING = "NOT_BREASTFEEDING"
 
 
 class RecordEntryKind(StrEnum):
@@ -123,6 +138,11 @@ class NoticeKind(StrEnum):
     NOT_COVERED = "NOT_COVERED"
     MEDICATION_WINDOW_ASSUMED = "MEDICATION_WINDOW_ASSUMED"
     CHECK_NOT_RUN = "CHECK_NOT_RUN"
+    IDENTITY_MISMATCH = "IDENTITY_MISMATCH"
+    # Issue 15: a line identified only in part (the checks ran on what was identified).
+    PARTIAL_LINE = "PARTIAL_LINE"
+    # Issue 15: an insurance active-ingredient code (40.xxx) that no source lists, or that contradicts the text.
+    UNKNOWN_INSURANCE_CODE = "UNKNOWN_INSURANCE_CODE"
 
 
 class OverrideReason(StrEnum):
@@ -141,3 +161,28 @@ class AllergenKind(StrEnum):
     DRUG_CLASS = "drug_class"
     NON_DRUG = "non_drug"
     UNRESOLVED = "unresolved"
+
+
+class DisplayTier(StrEnum):
+    """What a prescriber is shown first (design §What a prescriber is shown; knowledge/SEVERITY.md §Display tiers).
+
+    ``ACT``: interruptive under the facility policy; ``REVIEW``: worth a look (major, or moderate with solid
+    evidence); ``INFO``: collapsed under a count in the report, never dropped from the response.
+    """
+
+    ACT = "act"
+    REVIEW = "review"
+    INFO = "info"
+
+
+class EvidenceSourceKind(StrEnum):
+    """What kind of source supports an interaction (knowledge/build/data/evidence_sources.csv).
+
+    ``OFFICIAL``: a regulator's list (QĐ 5948, ANSM, HIRA DUR); ``CURATED``: an independent compiled database
+    (DDInter, OSCAR, VA NDF-RT); ``DERIVED``: a rule rxsafe's build derived from a class or mechanism table
+    (FDA index inhibitor × substrate, CredibleMeds known-risk × known-risk), not a pair any source states.
+    """
+
+    OFFICIAL = "official"
+    CURATED = "curated"
+    DERIVED = "derived"

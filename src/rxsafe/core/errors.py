@@ -10,7 +10,8 @@ RxsafeError
 │   ├── OverrideMissing       an interruptive conflict has no override reason
 │   ├── OverrideNotAllowed    the facility policy does not let this role override that severity
 │   └── IdempotencyKeyReused  the key was used for another check
-└── Unavailable               the knowledge base or the record store cannot be read → UNAVAILABLE
+├── Unavailable               the knowledge base or the record store cannot be read → UNAVAILABLE
+└── WorkTooLarge              over a work budget (pairs to check, answer size); names the limit → RESOURCE_EXHAUSTED
 """
 
 from __future__ import annotations
@@ -63,3 +64,15 @@ class IdempotencyKeyReused(CommitRefused):
 
 class Unavailable(RxsafeError):
     pass
+
+
+class WorkTooLarge(RxsafeError):
+    """The request is within every field limit but would need more work than one call may take.
+
+    ``limit`` names the budget (e.g. ``max_pairs``), so the caller knows what to split.
+    """
+
+    def __init__(self, limit: str, message: str) -> None:
+        super().__init__(f"{limit}: {message}")
+        self.limit = limit
+        self.description = message

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from rxsafe.core.enums import PregnancyStatus, Sex
+from rxsafe.core.enums import LactationStatus, PregnancyStatus, Sex
 from rxsafe.core.models import Condition, FactUsed, Observation, PatientFacts, PatientRecord
 
 # LOINC codes the importers and FHIR records use; names cover XML 130 results, which carry local codes.
@@ -50,6 +50,7 @@ def derive_facts(record: PatientRecord, as_of: date) -> PatientFacts:
     if diagnoses:
         used.append(FactUsed(name="active diagnoses", value=", ".join(c.code for c in diagnoses), basis="ICD-10"))
     pregnancy = _pregnancy(record, diagnoses, as_of, used)
+    lactation = _lactation(record, used)
     weight, _ = _weight(record, as_of, used)
     creatinine = _creatinine(record.observations, as_of)
     scr: float | None = None
@@ -81,6 +82,7 @@ def derive_facts(record: PatientRecord, as_of: date) -> PatientFacts:
         age_years=age,
         sex=record.sex,
         pregnancy=pregnancy,
+        lactation=lactation,
         weight_kg=weight,
         creatinine_mg_dl=scr,
         egfr=egfr,
@@ -265,3 +267,15 @@ def _dated(  # noqa: PLR0917 -- private; one fact's fields in reading order
         age_days=(as_of - observed).days if observed is not None else None,
         basis=basis,
     )
+
+
+def _lactation(record: PatientRecord, used: list[FactUsed]) -> LactationStatus:
+    """Breastfeeding as recorded; a male patient is not breastfeeding; otherwise unknown (a stated gap)."""
+    if record.lactation_status is not LactationStatus.UNKNOWN:
+        used.append(
+            FactUsed(name="breastfeeding", value=record.lactation_status.value.lower(), basis="recorded status")
+        )
+        return record.lactation_status
+    if record.sex is Sex.MALE:
+        return LactationStatus.NOT_BREASTFEEDING
+    return LactationStatus.UNKNOWN

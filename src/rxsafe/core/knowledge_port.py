@@ -8,12 +8,13 @@ stable id (``"atc:J01CA"``, ``"ansm:INHIBITEURS PUISSANTS DU CYP3A4"``, ``"aller
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from rxsafe.core.enums import Severity
-from rxsafe.core.models import LocalizedText
+from rxsafe.core.models import EvidenceStrength, LocalizedText
 
 
 class KnowledgeFact(BaseModel):
@@ -51,6 +52,8 @@ class InteractionRule(KnowledgeFact):
     sources: tuple[SourceRef, ...] = ()
     # Set when a source row is known to be damaged and awaits pharmacist review.
     needs_review: bool = False
+    # How well the sources support it (knowledge/evidence_strength.tsv); None for builds without that table.
+    strength: EvidenceStrength | None = None
 
 
 class InteractionHit(KnowledgeFact):
@@ -71,13 +74,16 @@ class DrugClass(KnowledgeFact):
 
 
 class CrossReactivity(KnowledgeFact):
-    """Whether an allergy to one beta-lactam implies a risk with another (Hutten 2025 side-chain matrix)."""
+    """Whether an allergy to one drug implies a risk with another (Hutten 2025 beta-lactams; literature groups)."""
 
     allergen: str
     drug: str
     cross_reactive: bool
     basis: str = ""
     source: SourceRef
+    # The severity of the allergy conflict (rxsafe policy, knowledge/SEVERITY.md): major for the beta-lactam matrix,
+    # moderate where the literature says the drug is usually tolerated (paracetamol, COX-2 inhibitors).
+    severity: Severity = Severity.MAJOR
 
 
 class Knowledge(Protocol):
@@ -157,6 +163,10 @@ class Knowledge(Protocol):
         """Whether any ATC code of the ingredient matches any pattern (``M01A*`` prefix, else exact)."""
         ...
 
+    def dur_rules(self, inn: str) -> Sequence[DurRule]:
+        """Korea's patient-level DUR rules naming the ingredient (age, pregnancy, duration, elderly, lactation)."""
+        ...
+
 
 # --- patient-level rules (issue 10): dose limits, renal, pregnancy, age, STOPP/START --------------------------
 
@@ -179,6 +189,9 @@ class DoseLimit(KnowledgeFact):
     population: str = ""
     context: str = ""
     source: SourceRef
+    # A limit written for a combination product (HIRA DUR, per component): every component of the product, sorted;
+    # the limit applies only to a line holding them all. Empty: any product holding the ingredient.
+    combination: tuple[str, ...] = ()
 
 
 class PregnancyCategory(KnowledgeFact):
@@ -224,3 +237,49 @@ class PatientRule(KnowledgeFact):
     severity: Severity = Severity.MODERATE
     text: LocalizedText = LocalizedText()
     source: SourceRef
+
+
+class DurRuleKind(StrEnum):
+    """The patient-level rule sets of Korea's DUR (HIRA), by their Korean names (knowledge/SEVERITY.md)."""
+
+    AGE = "age"  # 연령금기
+    PREGNANCY = "pregnancy"  # 임부금기
+    DAILY_DOSE = "daily_dose"  # 용량주의 (served as DoseLimit through ``dose_limits``)
+    DURATION = "duration"  # 투여기간주의
+    ELDERLY = "elderly"  # 노인주의
+    LACTATION = "lactation"  # 수유부주의
+
+
+class DurRule(KnowledgeFact):
+    """One patient-level rule of Korea's DUR for one ingredient (knowledge/dur_rules.tsv).
+
+    ``combination``: every component of the product the rule was written for (empty: any product); the rule
+    applies to a line holding them all. Age band: ``from_age <= age < below_age`` in years (None: open).
+    ``text_ko``: the source's detail text in Korean, as written (no reviewed translation exists).
+    """
+
+    rule_id: str
+    kind: DurRuleKind
+    inn: str
+    combination: tuple[str, ...] = ()
+    grade: str = ""
+    max_days: int | None = None
+    below_age: float | None = None
+    from_age: float | None = None
+    forms_ko: str = ""
+    # Route families of ``forms_ko`` (``rxsafe.matching.dosage_form.FormFamily`` values); empty: every form.
+    routes: tuple[str, ...] = ()
+    text_ko: str = ""
+    source: SourceRef
+
+    def fits(self, ingredients: Sequence[str]) -> bool:
+        """Whether a line holding ``ingredients`` is the product the rule was written for."""
+        return not self.combination or set(self.combination) <= set(ingredients)
+
+    def form_fit(self, line_routes: Sequence[str]) -> bool | None:
+        """True: the rule holds for the line's form; False: the line is another form; None: the form is unknown."""
+        if not self.routes:
+            return None if self.forms_ko else True
+        if not line_routes:
+            return None
+        return bool(set(self.routes) & set(line_routes))

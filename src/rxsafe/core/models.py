@@ -6,13 +6,17 @@ Immutable pydantic models. Protobuf never appears here; ``rxsafe.service.convert
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from rxsafe.core.enums import (
     AllergenKind,
     AllergyStatus,
     ConflictKind,
+    DisplayTier,
+    EvidenceSourceKind,
+    LactationStatus,
     MatchMethod,
     MedicationWindowBasis,
     MedicationWindowStatus,
@@ -192,6 +196,8 @@ class PatientRecord(Frozen):
     observations: tuple[Observation, ...] = ()
     # As recorded (a pregnancy test, the prescriber's statement); ICD-10 O codes / Z33 also count (core.facts).
     pregnancy_status: PregnancyStatus = PregnancyStatus.UNKNOWN
+    # As recorded or stated by the request (issue 14): breastfeeding cautions need it; unknown is a stated gap.
+    lactation_status: LactationStatus = LactationStatus.UNKNOWN
 
 
 # --- the prescription --------------------------------------------------------------------------------------
@@ -251,6 +257,18 @@ class Resolution(Frozen):
     score: float = 0.0
     candidates: tuple[str, ...] = ()
     product: str = ""
+    # Issue 15. What the line names that could not be identified ("Xyzzy", "strength 500mg: no known product of
+    # this brand has it"): the checks ran on ``ingredients`` only, and the line is PARTIAL on the wire, never a
+    # clean pass. ``ignored``: words read as manufacturer, country or pack ("Stada", "Ấn Độ"), not as drugs.
+    unidentified: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()
+    # An insurance active-ingredient code (40.xxx) that no source lists, or that lists another drug.
+    code_note: str = ""
+
+    @property
+    def partial(self) -> bool:
+        """Resolved, but the line names more than was identified."""
+        return self.status is ResolutionStatus.RESOLVED and bool(self.unidentified)
 
 
 class ResolvedAllergen(Frozen):
@@ -262,6 +280,15 @@ class ResolvedAllergen(Frozen):
     label: str = ""
     method: MatchMethod = MatchMethod.NONE
     score: float = 0.0
+    # Issue 15: an allergy recorded as a combination brand ("Bactrim", "Augmentin") means each component;
+    # ``concept`` is then the first, and the check context holds one entry per component.
+    components: tuple[str, ...] = ()
+
+    def each_component(self) -> tuple[ResolvedAllergen, ...]:
+        """One ingredient allergen per component of a combination, else the allergen itself."""
+        if len(self.components) < 2:
+            return (self,)
+        return tuple(self.model_copy(update={"concept": c, "components": ()}) for c in self.components)
 
 
 class ActiveMedication(Frozen):
@@ -296,6 +323,8 @@ class CheckedLine(Frozen):
     resolution: Resolution
     # The line's dose text read into numbers (None when it gives none), for the dose checks.
     dose: DoseInstruction | None = None
+    # The routes its written form words name (``rxsafe.matching.dosage_form.FormFamily`` values); empty: unknown.
+    routes: tuple[str, ...] = ()
 
 
 # --- the report --------------------------------------------------------------------------------------------
@@ -323,11 +352,95 @@ class Evidence(Frozen):
     via: str = ""
 
 
+class SourceSupport(Frozen):
+    """One source's support for an interaction, as the knowledge build classified it (evidence_strength.tsv).
+
+    ``severity`` is the source's own level on rxsafe's scale, None when the level is ungraded (DDInter
+    "Unknown"); ``family`` groups sources that are not independent of each other (one publisher);
+    ``has_text`` says whether that source gives a mechanism, consequence or management text.
+    """
+
+    source: str
+    family: str
+    kind: EvidenceSourceKind
+    level: str = ""
+    severity: Severity | None = None
+    has_text: bool = False
+
+
+class EvidenceStrength(Frozen):
+    """How well an interaction is supported: which independent sources, at which level, with what text.
+
+    Computed per rule by the knowledge build and combined over every rule that reaches a pair
+    (``rxsafe.core.evidence``). The tier rules (``rxsafe.core.tiers``) read it; the report shows it.
+    """
+
+    support: tuple[SourceSupport, ...] = ()
+    has_mechanism: bool = False
+    has_management: bool = False
+    # Every rule reached the pair through a class or combination it names (none names the pair itself).
+    class_only: bool = False
+
+    @property
+    def independent_sources(self) -> int:
+        """Distinct source families among the non-derived support."""
+        return len({s.family for s in self.support if s.kind is not EvidenceSourceKind.DERIVED})
+
+    @property
+    def graded_severity(self) -> Severity | None:
+        """The highest level any source grades the pair at; None when every level is ungraded."""
+        graded = [s.severity for s in self.support if s.severity is not None]
+        return max(graded) if graded else None
+
+    @property
+    def official(self) -> bool:
+        return any(s.kind is EvidenceSourceKind.OFFICIAL for s in self.support)
+
+    @property
+    def ungraded_only(self) -> bool:
+        """Every supporting level is ungraded (DDInter "Unknown"): recorded, but nobody said how serious."""
+        return bool(self.support) and all(s.severity is None for s in self.support)
+
+    @property
+    def derived_only(self) -> bool:
+        """The only support is a rule rxsafe derived (class or mechanism table), no source states the pair."""
+        return bool(self.support) and all(s.kind is EvidenceSourceKind.DERIVED for s in self.support)
+
+    def families_at_least(self, severity: Severity, *, kind: EvidenceSourceKind | None = None) -> int:
+        """Independent (non-derived) source families grading the pair at ``severity`` or higher."""
+        return len(
+            {
+                s.family
+                for s in self.support
+                if s.kind is not EvidenceSourceKind.DERIVED
+                and s.severity is not None
+                and s.severity >= severity
+                and (kind is None or s.kind is kind)
+            }
+        )
+
+    @property
+    def label(self) -> str:
+        """One word for the report and the metrics: official, corroborated, single, ungraded, derived, none."""
+        if not self.support:
+            return "none"
+        if self.derived_only:
+            return "derived"
+        if self.ungraded_only:
+            return "ungraded"
+        graded = {s.family for s in self.support if s.severity is not None and s.kind is not EvidenceSourceKind.DERIVED}
+        if any(s.kind is EvidenceSourceKind.OFFICIAL and s.severity is not None for s in self.support):
+            return "official"
+        return "corroborated" if len(graded) >= 2 else "single"
+
+
 class Override(Frozen):
     conflict_id: str
     reason: OverrideReason
     comment: str = ""
     overridden_by: str = ""
+    # The authenticated calling system that asserted ``overridden_by`` (the user is only what it says).
+    asserted_by_client: str = ""
 
 
 class Conflict(Frozen):
@@ -345,6 +458,23 @@ class Conflict(Frozen):
     management: LocalizedText = LocalizedText()
     evidence: tuple[Evidence, ...] = ()
     override: Override | None = None
+    # What to show first (rxsafe.core.tiers); set by the engine. Reports stored before tiers read as ACT when
+    # interruptive, else REVIEW: never collapsed by default.
+    tier: DisplayTier = DisplayTier.REVIEW
+    # Why this tier, in a sentence (which rule of the facility's tier policy, or which suppression).
+    tier_reason: LocalizedText = LocalizedText()
+    # Interactions: how well the sources support the pair (None for other kinds).
+    strength: EvidenceStrength | None = None
+    # The facility's suppression-list entry that demoted it (who, when, why), or "".
+    suppressed_by: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_tier(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("tier") is None:
+            interruptive = bool(data.get("interruptive", False))
+            return {**data, "tier": DisplayTier.ACT if interruptive else DisplayTier.REVIEW}
+        return data
 
     @property
     def formulary_level(self) -> int:
@@ -383,6 +513,7 @@ class PatientFacts(Frozen):
     age_years: float | None = None
     sex: Sex = Sex.UNSPECIFIED
     pregnancy: PregnancyStatus = PregnancyStatus.UNKNOWN
+    lactation: LactationStatus = LactationStatus.UNKNOWN
     weight_kg: float | None = None
     creatinine_mg_dl: float | None = None
     egfr: float | None = None
@@ -423,6 +554,8 @@ class ConflictReport(Frozen):
     policy: str = ""
     prescription_id: str = ""
     recheck: RecheckInfo | None = None
+    # The tier rules and suppression list that set the conflicts' tiers (Policy.tier_label).
+    tier_policy: str = ""
     facts: PatientFacts | None = None
     coverage: tuple[LineCoverage, ...] = ()
 

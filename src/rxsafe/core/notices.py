@@ -17,13 +17,20 @@ UNVERIFIED = frozenset(
         NoticeKind.UNRESOLVED_ALLERGY,
         NoticeKind.UNRESOLVED_MEDICATION,
         NoticeKind.NOT_COVERED,
+        NoticeKind.IDENTITY_MISMATCH,
+        NoticeKind.PARTIAL_LINE,
     }
 )
 
 
 def notices(context: PatientContext, lines: Sequence[CheckedLine], knowledge: Knowledge) -> list[Notice]:
     """Every gap in what the check could verify, in a stable order."""
-    return [*_line_notices(lines, knowledge), *_allergy_notices(context), *_medication_notices(context)]
+    return [
+        *_line_notices(lines, knowledge),
+        *_code_notices(lines),
+        *_allergy_notices(context),
+        *_medication_notices(context),
+    ]
 
 
 def _line_notices(lines: Sequence[CheckedLine], knowledge: Knowledge) -> Iterator[Notice]:
@@ -49,6 +56,16 @@ def _line_notices(lines: Sequence[CheckedLine], knowledge: Knowledge) -> Iterato
                 ),
             )
         else:
+            if res.unidentified:
+                missing = "; ".join(res.unidentified)
+                yield Notice(
+                    kind=NoticeKind.PARTIAL_LINE,
+                    line_index=line.index,
+                    message=LocalizedText(
+                        vi=f"«{line.line.text}»: chỉ nhận diện được một phần; chưa kiểm tra: {missing}.",
+                        en=f"«{line.line.text}» was identified only in part; not checked: {missing}.",
+                    ),
+                )
             for ingredient in res.ingredients:
                 if not knowledge.covers(ingredient.inn):
                     yield Notice(
@@ -59,6 +76,19 @@ def _line_notices(lines: Sequence[CheckedLine], knowledge: Knowledge) -> Iterato
                             en=f"The knowledge base has no interaction data for {ingredient.inn}: not covered.",
                         ),
                     )
+
+
+def _code_notices(lines: Sequence[CheckedLine]) -> Iterator[Notice]:
+    for line in lines:
+        if line.resolution.code_note:
+            yield Notice(
+                kind=NoticeKind.UNKNOWN_INSURANCE_CODE,
+                line_index=line.index,
+                message=LocalizedText(
+                    vi=f"«{line.line.text}»: mã hoạt chất BHYT không khớp nguồn ({line.resolution.code_note}).",
+                    en=f"«{line.line.text}»: {line.resolution.code_note}.",
+                ),
+            )
 
 
 def _allergy_notices(context: PatientContext) -> Iterator[Notice]:

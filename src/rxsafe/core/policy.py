@@ -7,9 +7,13 @@ everything teach prescribers to click through all of them.
 
 from __future__ import annotations
 
+import hashlib
+from functools import cached_property
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from rxsafe.core.enums import ConflictKind, Severity
+from rxsafe.core.tier_policy import SuppressionList, TierRules
 
 
 def _default_interrupts() -> dict[ConflictKind, Severity]:
@@ -50,6 +54,10 @@ class Policy(BaseModel):
         }
     )
 
+    # What is shown first (issue 18): the tier rules' thresholds and the committee's suppression list.
+    tiers: TierRules = TierRules()
+    suppressions: SuppressionList = SuppressionList()
+
     def may_override(self, severity: Severity, roles: tuple[str, ...]) -> bool:
         """Whether a caller with these roles may override a conflict of this severity."""
         return bool(set(self.override_roles.get(severity, ())) & set(roles))
@@ -61,3 +69,22 @@ class Policy(BaseModel):
     @property
     def label(self) -> str:
         return f"{self.name} v{self.version}"
+
+    @property
+    def tier_label(self) -> str:
+        """The tier rules and suppression list that shaped a report: ``tiers rxsafe-default v1; suppressions v0``."""
+        entries = len(self.suppressions.entries)
+        reviewed = f", reviewed {self.suppressions.reviewed_on.isoformat()}" if self.suppressions.reviewed_on else ""
+        return (
+            f"tiers {self.tiers.name} v{self.tiers.version}; suppressions v{self.suppressions.version} "
+            f"({entries} entr{'y' if entries == 1 else 'ies'}{reviewed})"
+        )
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """First 12 hex digits of the SHA-256 of the whole policy: two files with one version still differ."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:12]
+
+    def describe(self) -> str:
+        """The policy for the audit trail: its label, the tier label and the fingerprint."""
+        return f"{self.label}; {self.tier_label}; {self.fingerprint}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rxsafe.core.enums import Verdict
+from rxsafe.core.enums import DisplayTier, Verdict
 from rxsafe.core.models import Conflict, LocalizedText, Notice
 from rxsafe.core.notices import UNVERIFIED
 
@@ -32,9 +32,14 @@ def summarize(verdict: Verdict, conflicts: Sequence[Conflict], notices: Sequence
             en=f"STOP: {blocking} serious alert(s) must be resolved or overridden with a reason before saving.",
         )
     if verdict is Verdict.WARN:
+        # Counted by display tier (core.tiers): what to review first, and how much is information only.
+        info = sum(1 for c in conflicts if c.tier is DisplayTier.INFO)
+        review = len(conflicts) - info
         return LocalizedText(
-            vi=f"CẢNH BÁO: {len(conflicts)} cảnh báo cần xem xét; {unverified} mục chưa thể xác minh.",
-            en=f"WARNING: {len(conflicts)} finding(s) to review; {unverified} item(s) could not be verified.",
+            vi=f"CẢNH BÁO: {review} cảnh báo cần xem xét, {info} cảnh báo thông tin; "
+            f"{unverified} mục chưa thể xác minh.",
+            en=f"WARNING: {review} finding(s) to review, {info} for information; "
+            f"{unverified} item(s) could not be verified.",
         )
     return LocalizedText(
         vi="Không phát hiện vấn đề; mọi dòng đã được nhận diện và tiền sử dị ứng đã biết.",

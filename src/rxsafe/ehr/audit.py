@@ -34,6 +34,8 @@ class AuditAction(StrEnum):
     IMPORT = "import"
     EXPORT = "export"
     RELOAD = "reload"
+    # A CDS Hooks client reporting what the user did with a card (accepted, overridden with a reason).
+    CDS_FEEDBACK = "cds_feedback"
 
 
 class AuditEvent(BaseModel):

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 from pydantic import BaseModel
 
-from rxsafe.core.enums import AllergyStatus, OverrideReason, PregnancyStatus, Sex
+from rxsafe.core.enums import AllergyStatus, LactationStatus, OverrideReason, PregnancyStatus, Sex
 from rxsafe.core.errors import (
     CheckNotFound,
     CommitRefused,
@@ -101,7 +101,7 @@ DEFAULT_IMPORT_SOURCE = "import"
 # sorted by row id in Python: an ORDER BY adds a sort operator costing ~0.3 ms per lookup for a dozen rows.
 _SELECT_PATIENT = """
     SELECT name, birth_date, sex, allergy_status, weight_kg, record_version,
-           insurance_card, address, legal_rep_json, blood_group, height_cm, pregnancy_status
+           insurance_card, address, legal_rep_json, blood_group, height_cm, pregnancy_status, lactation_status
     FROM patients WHERE patient_id = ?
 """
 # Column lists are import_writer's constants, shared with the importer so both read and write the same layout.
@@ -305,8 +305,8 @@ class DuckDBRecordStore:
                     """
                     INSERT INTO patients (patient_id, name, birth_date, sex, allergy_status, weight_kg,
                                           insurance_card, address, legal_rep_json, blood_group, height_cm,
-                                          pregnancy_status, record_version, source)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                          pregnancy_status, lactation_status, record_version, source)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     [*_patient_values(record), version, source],
                 )
@@ -318,6 +318,8 @@ class DuckDBRecordStore:
                     changes.append(f"allergy status {old.allergy_status.value} → {record.allergy_status.value}")
                 if old.pregnancy_status != record.pregnancy_status:
                     changes.append("pregnancy status changed")
+                if old.lactation_status != record.lactation_status:
+                    changes.append("breastfeeding status changed")
             changes += _replace_entries(
                 cur,
                 table=ALLERGIES,
@@ -352,7 +354,8 @@ class DuckDBRecordStore:
                     """
                     UPDATE patients SET name = ?, birth_date = ?, sex = ?, allergy_status = ?, weight_kg = ?,
                                         insurance_card = ?, address = ?, legal_rep_json = ?, blood_group = ?,
-                                        height_cm = ?, pregnancy_status = ?, record_version = ?, source = ?
+                                        height_cm = ?, pregnancy_status = ?, lactation_status = ?,
+                                        record_version = ?, source = ?
                     WHERE patient_id = ?
                     """,
                     [*_patient_values(record)[1:], version, source, record.patient_id],
@@ -369,7 +372,7 @@ class DuckDBRecordStore:
         if row is None:
             return None
         name, birth_date, sex, allergy_status, weight_kg, record_version = row[:6]
-        insurance_card, address, legal_rep_json, blood_group, height_cm, pregnancy_status = row[6:]
+        insurance_card, address, legal_rep_json, blood_group, height_cm, pregnancy_status, lactation_status = row[6:]
         allergies = tuple(
             Allergy(
                 id=_ALLERGY_ID.format(a[0]),
@@ -411,6 +414,7 @@ class DuckDBRecordStore:
             sex=Sex(sex),
             allergy_status=AllergyStatus(allergy_status),
             pregnancy_status=PregnancyStatus(pregnancy_status),
+            lactation_status=LactationStatus(lactation_status),
             allergies=allergies,
             medications=medications,
             weight_kg=weight_kg,
@@ -578,10 +582,16 @@ class DuckDBRecordStore:
         # Wherever a committed prescription is read, its overrides (and their reasons) are shown with it.
         overrides = {
             conflict_id: Override(
-                conflict_id=conflict_id, reason=OverrideReason(reason), comment=comment or "", overridden_by=by or ""
+                conflict_id=conflict_id,
+                reason=OverrideReason(reason),
+                comment=comment or "",
+                overridden_by=by or "",
+                asserted_by_client=client or "",
             )
-            for conflict_id, reason, comment, by in cur.execute(
-                "SELECT conflict_id, reason, comment, overridden_by FROM overrides WHERE prescription_id = ?",
+            for conflict_id, reason, comment, by, client in cur.execute(
+                "SELECT o.conflict_id, o.reason, o.comment, o.overridden_by, c.asserted_by_client FROM overrides o"
+                " LEFT JOIN override_clients c ON c.prescription_id = o.prescription_id"
+                " AND c.conflict_id = o.conflict_id WHERE o.prescription_id = ?",
                 [prescription_id],
             ).fetchall()
         }
@@ -603,6 +613,15 @@ class DuckDBRecordStore:
         if len(found) != len(wanted):
             raise Unavailable("record store: a stored check's conflict bodies are missing")
         return serialize.join_report(head, [found[h] for h in hashes])
+
+    def check_ids_between(self, low: str, high: str, limit: int = 2) -> list[str]:
+        """Stored check ids from ``low`` to ``high`` (inclusive), at most ``limit``: a CDS card names its check so."""
+        with self._read("check_ids_between") as cur:
+            rows = cur.execute(
+                "SELECT check_id FROM checks WHERE check_id BETWEEN ? AND ? ORDER BY check_id LIMIT ?",
+                [low, high, limit],
+            ).fetchall()
+            return [str(row[0]) for row in rows]
 
     # --- commits ----------------------------------------------------------------------------------------------
 
@@ -779,6 +798,12 @@ class DuckDBRecordStore:
                 VALUES (?, ?, ?, ?, ?, ?)
                 """,
                 rows,
+            )
+        clients = [[prescription_id, o.conflict_id, o.asserted_by_client] for o in overrides if o.asserted_by_client]
+        if clients:
+            cur.executemany(
+                "INSERT INTO override_clients (prescription_id, conflict_id, asserted_by_client) VALUES (?, ?, ?)",
+                clients,
             )
 
     def _bump_version(self, cur: duckdb.DuckDBPyConnection, result: CommitResult, what: str) -> None:
@@ -1005,6 +1030,7 @@ def _patient_values(record: PatientRecord) -> list[Any]:
         record.blood_group,
         record.height_cm,
         record.pregnancy_status.value,
+        record.lactation_status.value,
     ]
 
 

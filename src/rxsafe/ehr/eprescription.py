@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from rxsafe.app.requests import CheckRequest, Limits
+from rxsafe.app.requests import CheckRequest, ClaimedIdentity, Limits, check_date_range
 from rxsafe.core.enums import AllergyStatus, Sex
 from rxsafe.core.errors import InvalidRequest
 from rxsafe.core.models import Condition, PatientRecord, Prescription, PrescriptionLine
@@ -55,7 +55,11 @@ def eprescription_to_check_request(
     personal_id = _personal_id(body, limits)
     prescription = Prescription(lines=tuple(lines), prescriber_id="")
     if stored_patient and personal_id:
-        return CheckRequest(patient_id=personal_id, prescription=prescription)
+        # The name and birth date the body gives are kept, to be compared with the stored record's.
+        claimed = ClaimedIdentity(
+            name=_text(body, "ho_ten_benh_nhan", limits), birth_date=_birth_date(body.get("ngay_sinh_benh_nhan"))
+        )
+        return CheckRequest(patient_id=personal_id, prescription=prescription, claimed_identity=claimed)
     return CheckRequest(patient=_inline_patient(body, personal_id, limits), prescription=prescription)
 
 
@@ -146,6 +150,11 @@ def _text(obj: Mapping[str, Any], key: str, limits: Limits, parent: str = "") ->
     text = str(value).strip()
     if len(text) > limits.max_text_length:
         raise InvalidRequest(path, f"longer than {limits.max_text_length} characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # JSON can escape a lone surrogate (\ud800), which no answer or store could encode.
+        raise InvalidRequest(path, "not valid Unicode text (a lone surrogate escape)") from None
     return text
 
 
@@ -173,9 +182,10 @@ def _birth_date(value: Any) -> date | None:
         raise InvalidRequest("ngay_sinh_benh_nhan", "must be a date string (dd/mm/yyyy or yyyy-mm-dd)")
     for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
         try:
-            return datetime.strptime(value.strip(), pattern).date()  # a calendar date, no zone
+            parsed = datetime.strptime(value.strip(), pattern).date()  # a calendar date, no zone
         except ValueError:
             continue
+        return check_date_range("ngay_sinh_benh_nhan", parsed)
     raise InvalidRequest("ngay_sinh_benh_nhan", "must be a date (dd/mm/yyyy or yyyy-mm-dd)")
 
 

@@ -321,6 +321,29 @@ def _read_observation(r: Mapping[str, Any], prov: Provenance, patient: PatientIm
     patient.observations.append((observation, prov))
 
 
+# --- single resources, for callers outside a file import (the CDS Hooks facade, rxsafe.http) -------------------
+
+
+def validation_problem(resource: Mapping[str, Any]) -> str:
+    """Validates one resource against its R4 model: '' when valid, else ``element: message (n errors)``."""
+    return _validate(resource)
+
+
+def medication_from_resource(resource: Mapping[str, Any], source: str = "request") -> Medication | Rejection | None:
+    """A validated MedicationRequest or MedicationStatement as the domain reads it (the import's own reading).
+
+    Returns a ``Rejection`` naming the element when the resource cannot be read, None when its status says it is
+    not a medication at all (entered in error, cancelled, not taken).
+    """
+    kind = str(resource.get("resourceType", ""))
+    parsed = ParsedFile(name=source, sha256="", format=FORMAT)
+    holder = PatientImport(patient_id="")
+    _read_medication(kind, resource, Provenance(source, kind, 1, ""), holder, parsed)
+    if parsed.rejections:
+        return parsed.rejections[0]
+    return holder.medications[0][0] if holder.medications else None
+
+
 # --- small readers over validated JSON ---------------------------------------------------------------------------
 
 
@@ -401,6 +424,7 @@ _ISSUE_CODE = {
     ConflictKind.INTERACTION: ("DRUG", "Drug Interaction Alert"),
     ConflictKind.DUPLICATE_THERAPY: ("DUPTHPY", "Duplicate Therapy Alert"),
     ConflictKind.DOSE: ("DOSE", "Dosage problem"),
+    ConflictKind.DURATION: ("DOSEDURH", "High Dose Duration Alert"),
 }
 # DetectedIssue.severity is high | moderate | low.
 _ISSUE_SEVERITY = {
@@ -409,6 +433,19 @@ _ISSUE_SEVERITY = {
     Severity.MODERATE: "moderate",
     Severity.MINOR: "low",
 }
+
+
+# The display tier (act | review | info, knowledge/SEVERITY.md §Display tiers) and the evidence strength ride as
+# extensions: DetectedIssue.severity keeps its meaning (how dangerous), the tier says what was shown first.
+TIER_EXTENSION = "urn:rxsafe:fhir:extension:display-tier"
+STRENGTH_EXTENSION = "urn:rxsafe:fhir:extension:evidence-strength"
+
+
+def _tier_extensions(conflict: Conflict) -> list[dict[str, Any]]:
+    extensions: list[dict[str, Any]] = [{"url": TIER_EXTENSION, "valueCode": conflict.tier.value}]
+    if conflict.strength is not None:
+        extensions.append({"url": STRENGTH_EXTENSION, "valueCode": conflict.strength.label})
+    return extensions
 
 
 def _patient_reference(patient_id: str) -> dict[str, Any]:
@@ -423,6 +460,7 @@ def detected_issue(conflict: Conflict, report: ConflictReport, implicated: Seque
     issue: dict[str, Any] = {
         "resourceType": "DetectedIssue",
         "id": f"{report.check_id}-{conflict.id}".replace("_", "-")[:64],
+        "extension": _tier_extensions(conflict),
         "identifier": [{"system": CHECK_SYSTEM, "value": f"{report.check_id}/{conflict.id}"}],
         "status": "final",
         "code": {"coding": [{"system": ACT_CODE, "code": code, "display": display}], "text": conflict.kind.value},

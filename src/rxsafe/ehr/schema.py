@@ -322,6 +322,26 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE TABLE report_bodies (body_hash VARCHAR PRIMARY KEY, body VARCHAR NOT NULL)",
         ),
     ),
+    Migration(
+        7,
+        "the calling system that asserted each override's user (the authenticated client); a table of its own, as"
+        " DuckDB cannot add a column to a table with an index",
+        (
+            """
+            CREATE TABLE override_clients (
+                prescription_id     VARCHAR NOT NULL,
+                conflict_id         VARCHAR NOT NULL,
+                asserted_by_client  VARCHAR NOT NULL
+            )
+            """,
+            "CREATE INDEX override_clients_prescription_idx ON override_clients (prescription_id)",
+        ),
+    ),
+    Migration(
+        8,
+        "breastfeeding status as recorded (issue 14: Korea's DUR breastfeeding cautions; unknown is a stated gap)",
+        ("ALTER TABLE patients ADD COLUMN lactation_status VARCHAR NOT NULL DEFAULT 'UNKNOWN'",),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rxsafe.knowledge.diff import format_diff, knowledge_diff
+from rxsafe.knowledge.product_stats import format_product_stats
 from rxsafe.knowledge.stats import format_coverage, format_stats, knowledge_stats, patient_coverage
 
 __all__ = ["diff_command", "stats_command"]
@@ -12,7 +13,8 @@ __all__ = ["diff_command", "stats_command"]
 
 def stats_command(folder: Path) -> str:
     """``rxsafe knowledge stats [FOLDER]``: ingredients, rules by severity and source, class-only pairs, Vietnamese."""
-    return format_stats(knowledge_stats(folder)) + format_coverage(patient_coverage(folder))
+    text = format_stats(knowledge_stats(folder)) + format_coverage(patient_coverage(folder))
+    return text + format_product_stats(folder)
 
 
 def diff_command(a: Path, b: Path) -> str:

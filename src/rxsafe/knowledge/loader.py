@@ -8,6 +8,7 @@ at load: a query looks them up through the classes of each ingredient, which kee
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,6 +21,7 @@ from rxsafe.core.knowledge_port import (
     CrossReactivity,
     DoseLimit,
     DrugClass,
+    DurRule,
     InteractionHit,
     InteractionRule,
     PatientRule,
@@ -28,6 +30,7 @@ from rxsafe.core.knowledge_port import (
 )
 from rxsafe.core.models import LocalizedText
 from rxsafe.knowledge.patient_rules import PatientRuleIndex
+from rxsafe.knowledge.strength import strength_of
 
 LIST_SEPARATOR = " | "
 _RULE_COLUMNS = (
@@ -140,11 +143,15 @@ class KnowledgeBase:
                     for component in concept.split(" + "):
                         self._combinations_of.setdefault(component, set()).add(concept)
 
+        # Evidence strength (issue 18): three more cells on each rule's row, read from its own table.
+        _attach_strength(path, self._rules)
         self._parent = _parents(path)
 
-        self._cross: dict[tuple[str, str], tuple[bool, str, str]] = {}
-        for drug_a, drug_b, cross, basis, source in _rows(path / "cross_reactivity.tsv"):
-            self._cross[(drug_a, drug_b)] = (cross == "1", basis, source)
+        self._cross: dict[tuple[str, str], tuple[bool, str, str, str]] = {}
+        for drug_a, drug_b, cross, basis, source, severity in _rows(
+            path / "cross_reactivity.tsv", ("drug_a", "drug_b", "cross_reactive", "basis", "source", "severity")
+        ):
+            self._cross[(drug_a, drug_b)] = (cross == "1", basis, source, severity)
 
         self._rule_cache: dict[int, InteractionRule] = {}
         self._classes_of_cache: dict[str, tuple[DrugClass, ...]] = {}
@@ -196,13 +203,14 @@ class KnowledgeBase:
         found = self._cross.get((allergen, drug))
         if found is None:
             return None
-        cross, basis, source = found
+        cross, basis, source, severity = found
         return CrossReactivity(
             allergen=allergen,
             drug=drug,
             cross_reactive=cross,
             basis=basis,
             source=SourceRef(source=source, reference=f"{allergen} / {drug}"),
+            severity=Severity[severity.upper()] if severity else Severity.MAJOR,
         )
 
     def therapeutic_groups(self, inn: str) -> Sequence[str]:
@@ -238,6 +246,10 @@ class KnowledgeBase:
     def start_rules(self) -> Sequence[PatientRule]:
         """Every START rule."""
         return self.patient.start
+
+    def dur_rules(self, inn: str) -> Sequence[DurRule]:
+        """Korea's patient-level DUR rules naming the ingredient (daily doses are in ``dose_limits``)."""
+        return self.patient.dur.get(inn, ())
 
     def matches_atc(self, inn: str, patterns: Sequence[str]) -> bool:
         """Whether an ATC code of the ingredient matches a pattern."""
@@ -347,9 +359,53 @@ class KnowledgeBase:
                 management=LocalizedText(vi=c[10], en=c[11]),
                 sources=tuple(sources),
                 needs_review=c[13] == "1",
+                strength=strength_of(c[14], c[15], c[16]) if len(c) > _STRENGTH_AT else None,
             )
             self._rule_cache[index] = rule
         return rule
+
+
+_STRENGTH_COLUMNS = (
+    "rule_id",
+    "strength",
+    "independent_sources",
+    "graded_severity",
+    "official",
+    "has_mechanism",
+    "has_management",
+    "ungraded_only",
+    "derived_only",
+    "support",
+)
+_STRENGTH_AT = len(_RULE_COLUMNS)
+
+
+def _attach_strength(path: Path, rules: list[list[str]]) -> None:
+    """Appends support, has_mechanism and has_management to each rule's cells (absent in builds before it).
+
+    Both tables are sorted by rule id (and ``rules`` keeps the file's order), so one walk pairs them without an
+    index. Only the last cells are cut from each line; the support cells repeat (a few hundred distinct values
+    over 150,000 rules), so they are interned and cost a pointer per rule. Measured: ~0.3 s of the load.
+    """
+    file = path / "evidence_strength.tsv"
+    if not file.exists():
+        return
+    try:
+        with file.open(encoding="utf-8") as handle:
+            header = tuple(handle.readline().rstrip("\n").split("\t"))
+            if header != _STRENGTH_COLUMNS:
+                raise KnowledgeLoadError(f"{file.name}: header {list(header)} is not {list(_STRENGTH_COLUMNS)}")
+            index, count = 0, len(rules)
+            for line in handle:
+                rid = line[: line.index("\t")]
+                while index < count and rules[index][0] < rid:
+                    index += 1
+                if index < count and rules[index][0] == rid:
+                    _, mechanism, management, _ungraded, _derived, support = line.rstrip("\n").rsplit("\t", 5)
+                    rules[index].extend((sys.intern(support), mechanism, management))
+                    index += 1
+    except (OSError, ValueError) as error:
+        raise KnowledgeLoadError(f"cannot read {file}: {error}") from error
 
 
 def _parents(path: Path) -> dict[str, tuple[str, str]]:

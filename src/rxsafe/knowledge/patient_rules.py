@@ -11,7 +11,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from rxsafe.core.enums import Severity
-from rxsafe.core.knowledge_port import AgeRestriction, DoseLimit, PatientRule, PregnancyCategory, SourceRef
+from rxsafe.core.knowledge_port import (
+    AgeRestriction,
+    DoseLimit,
+    DurRule,
+    DurRuleKind,
+    PatientRule,
+    PregnancyCategory,
+    SourceRef,
+)
 from rxsafe.core.models import LocalizedText
 
 LIST_SEPARATOR = " | "
@@ -21,7 +29,10 @@ PATIENT_TABLES = (
     "pregnancy.tsv",
     "pregnancy_gnuhealth.tsv",
     "stopp_rules.tsv",
+    "dur_rules.tsv",
 )
+# How the daily-dose rules of Korea's DUR read in a dose conflict.
+DUR_POPULATION = "Korea (HIRA DUR)"
 
 
 def _cite(cell: str) -> SourceRef:
@@ -135,6 +146,44 @@ class PatientRuleIndex:
                     self._by_code.setdefault(pattern, []).append(rule)
         self.start = tuple(r for r in self.rules if r.kind == "omission")
         self._rules_of: dict[str, tuple[PatientRule, ...]] = {}
+        self.dur: dict[str, list[DurRule]] = {}
+        self._read_dur(path)
+
+    def _read_dur(self, path: Path) -> None:
+        """Korea's DUR rules (issue 14): daily doses join the dose limits, the other kinds are kept by ingredient."""
+        for r in _records(path / "dur_rules.tsv"):
+            combination = tuple(r["combination"].split(" + ")) if r["combination"] else ()
+            kind = DurRuleKind(r["kind"])
+            if kind is DurRuleKind.DAILY_DOSE:
+                self.dose.setdefault(r["inn"], []).append(
+                    DoseLimit(
+                        limit_id=r["rule_id"],
+                        inn=r["inn"],
+                        basis="daily",
+                        limit_mg=float(r["limit_mg"]),
+                        population=DUR_POPULATION,
+                        context=f"forms (Korean, as written): {r['forms_ko']}" if r["forms_ko"] else "",
+                        source=_cite(r["source"]),
+                        combination=combination,
+                    )
+                )
+                continue
+            self.dur.setdefault(r["inn"], []).append(
+                DurRule(
+                    rule_id=r["rule_id"],
+                    kind=kind,
+                    inn=r["inn"],
+                    combination=combination,
+                    grade=r["grade"],
+                    max_days=int(r["max_days"]) if r["max_days"] else None,
+                    below_age=_number(r["below_age"]),
+                    from_age=_number(r["from_age"]),
+                    forms_ko=r["forms_ko"],
+                    routes=tuple(r["routes"].split(LIST_SEPARATOR)) if r["routes"] else (),
+                    text_ko=r["text_ko"],
+                    source=_cite(r["source"]),
+                )
+            )
 
     def rules_of(self, inn: str) -> tuple[PatientRule, ...]:
         """STOPP rules whose drug matches one of the ingredient's ATC codes (cached per ingredient)."""

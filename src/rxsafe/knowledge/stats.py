@@ -216,14 +216,29 @@ def patient_coverage(folder: Path) -> list[CheckCoverage]:
     for inn in atc_of:
         for rule in index.rules_of(inn):
             by_kind[rule.kind].add(inn)
+    # Korea's DUR rules (issue 14) by kind: ingredients they reach, and their rows.
+    dur: dict[str, tuple[int, set[str]]] = {}
+    for inn, dur_rules in index.dur.items():
+        for dur_rule in dur_rules:
+            rows, inns = dur.get(dur_rule.kind.value, (0, set()))
+            dur[dur_rule.kind.value] = (rows + 1, inns | {inn})
+    no_dur: tuple[int, set[str]] = (0, set())
     reached = {
         "dose": (sum(len(v) for v in index.dose.values()), set(index.dose)),
         "renal": (sum(1 for r in index.rules if r.kind == "renal"), by_kind["renal"]),
-        "pregnancy": (sum(len(v) for v in index.pregnancy.values()), set(index.pregnancy)),
-        "age": (
-            sum(len(v) for v in index.age.values()) + sum(1 for r in index.rules if r.kind == "age"),
-            by_kind["age"] | set(index.age),
+        "pregnancy": (
+            sum(len(v) for v in index.pregnancy.values()) + dur.get("pregnancy", no_dur)[0],
+            set(index.pregnancy) | dur.get("pregnancy", no_dur)[1],
         ),
+        "age": (
+            sum(len(v) for v in index.age.values())
+            + sum(1 for r in index.rules if r.kind == "age")
+            + dur.get("age", no_dur)[0]
+            + dur.get("elderly", no_dur)[0],
+            by_kind["age"] | set(index.age) | dur.get("age", no_dur)[1] | dur.get("elderly", no_dur)[1],
+        ),
+        "duration": dur.get("duration", no_dur),
+        "breastfeeding": dur.get("lactation", no_dur),
         "drug–disease": (sum(1 for r in index.rules if r.kind == "drug_disease"), by_kind["drug_disease"]),
         "omission (START)": (len(index.start), set()),
     }

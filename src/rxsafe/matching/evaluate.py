@@ -33,7 +33,7 @@ from pathlib import Path
 from rxsafe.core.enums import ResolutionStatus
 from rxsafe.core.models import Resolution
 from rxsafe.matching.resolver import NameResolver
-from rxsafe.matching.vocabulary import load_vocabulary
+from rxsafe.matching.vocabulary import brand_key, load_vocabulary
 
 __all__ = [
     "BRAND_ALONE_KINDS",
@@ -52,7 +52,12 @@ __all__ = [
 INN_WITH_BRAND_KINDS = ("inn_brand", "inn_brand_raw", "inn_brand_dose")
 # The brand with no ingredient name next to it.
 BRAND_ALONE_KINDS = ("brand", "brand_strength", "brand_typo", "brand_fold")
-KINDS = (*INN_WITH_BRAND_KINDS, "inn_typo", *BRAND_ALONE_KINDS)
+# Issue 15: lines as hospital systems print them (scripts/make_his_format_cases.py), in their own file beside
+# the labelled set: an ingredient with a manufacturer word, "%"/"&" for "+", a brand with form and pack words.
+HIS_INGREDIENT_KINDS = ("his_inn_maker", "his_combo_sep")
+HIS_BRAND_KINDS = ("his_brand_form", "his_brand")
+HIS_FILE = "his_format_cases.tsv"
+KINDS = (*INN_WITH_BRAND_KINDS, "inn_typo", *BRAND_ALONE_KINDS, *HIS_INGREDIENT_KINDS, *HIS_BRAND_KINDS)
 SPLITS = ("known", "held_out")
 
 
@@ -61,6 +66,8 @@ class Outcome(StrEnum):
     OTHER_SALT = "other salt"
     WRONG = "wrong"
     AMBIGUOUS = "ambiguous"
+    # Some ingredients identified (all of them expected), the rest said to be unidentified: not a wrong drug.
+    PARTIAL = "partial"
     UNRESOLVED = "unresolved"
 
 
@@ -137,6 +144,9 @@ def outcome(
     if resolution.status is ResolutionStatus.UNRESOLVED:
         return Outcome.UNRESOLVED
     got = {i.inn for i in resolution.ingredients}
+    if resolution.partial:
+        moieties = {moiety(i) for i in expected}
+        return Outcome.PARTIAL if {moiety(i) for i in got} <= moieties else Outcome.WRONG
     if got == expected:
         return Outcome.RIGHT
     same_moieties = {moiety(i) for i in got} == {moiety(i) for i in expected}
@@ -146,7 +156,13 @@ def outcome(
 def evaluate(knowledge: Path, cases: list[LabelledCase]) -> EvalReport:
     """Resolve every case against the vocabulary without the held-out products."""
     held_out = {c.product_id for c in cases if c.split == "held_out"}
-    vocabulary = load_vocabulary(knowledge, exclude_products=held_out)
+    # Held-out brands leave the vocabulary by name too, whichever registration lists them: the project's
+    # independent evaluation removed its products from the register and tender sources by product name.
+    # A name that a known product also carries stays (the known product is in the table by that name).
+    known_brands = {brand_key(c.text) for c in cases if c.split == "known" and c.kind == "brand"}
+    held_brands = {c.text for c in cases if c.split == "held_out" and c.kind in ("brand", *HIS_BRAND_KINDS)}
+    held_brands = {b for b in held_brands if brand_key(b) not in known_brands}
+    vocabulary = load_vocabulary(knowledge, exclude_products=held_out, exclude_brands=held_brands)
     resolver = NameResolver(vocabulary)
     report = EvalReport()
     for case in cases:
@@ -167,14 +183,15 @@ def _row(label: str, counts: Mapping[Outcome, int]) -> str:
     return (
         f"{label:<26} {n:>6} {precision:>9.2%} {_rate(counts, Outcome.RIGHT, Outcome.OTHER_SALT):>7.2%}"
         f" {_rate(counts, Outcome.OTHER_SALT):>6.2%} {_rate(counts, Outcome.WRONG):>7.2%}"
-        f" {_rate(counts, Outcome.AMBIGUOUS):>9.2%} {_rate(counts, Outcome.UNRESOLVED):>10.2%}"
+        f" {_rate(counts, Outcome.AMBIGUOUS):>9.2%} {_rate(counts, Outcome.PARTIAL):>7.2%}"
+        f" {_rate(counts, Outcome.UNRESOLVED):>10.2%}"
     )
 
 
 def format_report(report: EvalReport, show_wrong: int = 0) -> str:
     """The figures as text: per split and kind, then the two headline figures."""
     lines = [f"{'split/kind':<26} {'cases':>6} {'precision':>9} {'recall':>7} {'salt':>6} {'wrong':>7}"
-             f" {'ambiguous':>9} {'unresolved':>10}"]  # fmt: skip
+             f" {'ambiguous':>9} {'partial':>7} {'unresolved':>10}"]  # fmt: skip
     for split in SPLITS:
         for kind in KINDS:
             counts = report.counts.get((split, kind))
@@ -190,6 +207,15 @@ def format_report(report: EvalReport, show_wrong: int = 0) -> str:
                  f" of {sum(brand.values())} (target <= 0.5%)")  # fmt: skip
     strict = _rate(brand, Outcome.WRONG, Outcome.OTHER_SALT)
     lines.append(f"         held-out brand alone, another salt also wrong: {strict:.2%} (strict reading)")
+    his = report.total("held_out", HIS_INGREDIENT_KINDS)
+    if his:
+        his_brand = report.total("held_out", HIS_BRAND_KINDS)
+        his_right = _rate(his, Outcome.RIGHT, Outcome.OTHER_SALT)
+        lines.append(f"HEADLINE held-out HIS ingredient lines resolved right:  {his_right:.2%}"
+                     f" of {sum(his.values())}, wrong {_rate(his, Outcome.WRONG):.2%}")  # fmt: skip
+        his_wrong = _rate(his_brand, Outcome.WRONG)
+        lines.append(f"         held-out brands of every source (alone, TAB. 30'S) wrong: {his_wrong:.2%}"
+                     f" of {sum(his_brand.values())}")  # fmt: skip
     for case, got, kind in report.wrong[:show_wrong]:
         label = "OTHER SALT" if kind is Outcome.OTHER_SALT else "WRONG"
         lines.append(f"  {label} {case.split}/{case.kind}: {case.text!r} -> {' + '.join(got)}"
@@ -199,7 +225,11 @@ def format_report(report: EvalReport, show_wrong: int = 0) -> str:
 
 def evaluate_command(knowledge: Path, labelled: Path, show_wrong: int = 0) -> str:
     """What ``rxsafe names eval`` prints: the per-kind figures and the two headline figures."""
-    return format_report(evaluate(knowledge, read_cases(labelled)), show_wrong)
+    cases = read_cases(labelled)
+    his = labelled.parent / HIS_FILE
+    if his.exists() and his != labelled:
+        cases += read_cases(his)
+    return format_report(evaluate(knowledge, cases), show_wrong)
 
 
 def main() -> None:

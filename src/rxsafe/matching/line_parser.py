@@ -35,16 +35,19 @@ _TAIL = re.compile(
             r"\b(?:sang|trua|chieu|toi)\s*:?\s*\d",
             r"\b(?:uong|dung)\s+(?:sau|truoc|trong|luc|khi|vao)\b",
             r"\bmoi\s+lan\b",
+            r"\bhop\s+\d",  # hộp 3 vỉ x 10 viên: the pack, as HIS catalogues print it
         ]
     )
 )
-_SEGMENT_END = re.compile(r"[+;]")
+_SEGMENT_END = re.compile(r"[+;&]")
 _BRACKET = re.compile(r"[(\[]([^)\]]*)(?:[)\]]|$)")
 # "dưới dạng Amlodipin besilat" (English: "as citrate") names the salt of the ingredient already named;
 # it runs to the next strength, "+", ";" or ",".
 _SALT_CLAUSE = re.compile(r"\b(?:duoi dang|dang muoi|tuong duong(?: voi)?|as)\b[^+;,\d]*")
 # "+", ";", " / ", "A/B" between names, and a comma that is not a decimal comma ("A 500mg, B 125mg").
-_SEPARATOR = re.compile(r"[+;]|\s/\s|(?<=[a-z])/(?=[a-z]{3})|,(?!\d)|(?<!\d),|\s(?:va|and)\s")
+# "&" and a "%" that is no strength's (strengths are hidden before the search) stand for "+" in scanned and HIS
+# text ("Telmisartan % hydroclorothiazid 40mg+12,5mg").
+_SEPARATOR = re.compile(r"[+;&%]|\s/\s|(?<=[a-z])/(?=[a-z]{3})|,(?!\d)|(?<!\d),|\s(?:va|and)\s")
 # A label before the ingredients: "Mỗi viên chứa:", "Hỗn hợp … tương đương:", "Thành phần:".
 _LABEL = re.compile(r"^[^()\[\]]*\b(?:chua|tuong duong|tuong ung|gom|thanh phan)\s*:\s*")
 
@@ -63,7 +66,7 @@ _FORM_WORDS = sorted(
         "dat duoi luoi", "dat am dao", "dat hau mon", "nho mat", "nho mui", "nho tai", "xit mui", "xit hong",
         "khi dung", "dang hit", "dung ngoai", "boi ngoai da", "ngoai da", "vien dan", "thuoc dan", "thuoc com",
         "sui bot", "si ro", "xiro", "khong bao", "gelatin cung", "gelatin mem", "thuoc xit", "dinh lieu",
-        "thut truc trang", "tablets", "tablet", "tabs", "tab",
+        "thut truc trang", "tablets", "tablet", "tabs", "tab", "inj", "amp", "ampoule", "vial", "fc", "dt", "odt",
         "caplets", "caplet", "capsules", "capsule", "caps", "cap", "film coated", "coated", "injection",
         "infusion", "for injection", "syrup", "suspension", "solution", "oral", "cream", "ointment",
         "eye drops", "drops", "powder", "sachet", "retard", "sr", "xr", "er", "mr", "cr", "iv", "im",
@@ -75,6 +78,8 @@ _FORM = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _FORM_WORDS) + r")\
 # "Stalevo", "Eslo-20" is not "Eslo").
 _BARE_NUMBER = re.compile(r"(?<![a-z0-9.,])(?<![a-z]-)(\d+(?:[.,]\d+)?)(?![a-z0-9.,])")
 _LETTERS = re.compile(r"[a-z]")
+# A pack count printed after the strength ("60'S", "30's", "100 v"): how many units, not a strength or a name.
+_PACK_COUNT = re.compile(r"\b\d+\s*['’]\s*s\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +128,8 @@ def _split_segment(text: str) -> tuple[str, list[Strength]]:
     for span in find_strengths(text):
         strengths.append(span.strength)
         folded = _blank(folded, span.start, span.end)
+    for m in reversed(list(_PACK_COUNT.finditer(folded))):
+        folded = _blank(folded, m.start(), m.end())
     for m in reversed(list(_FORM.finditer(folded))):
         if "ẽ" not in text[m.start() : m.end()].lower():
             # "kem" is a cream, but "kẽm" is zinc: only the diacritics tell them apart.

@@ -73,6 +73,8 @@ _SALT_WORDS = frozenset(
         "monohidrat", "mononitrat", "natri", "nitrat", "olamin", "palmitat", "pamoat", "pentahidrat", "pivoxil",
         "propionat", "proxetil", "sesquihidrat", "stearat", "succinat", "sulfat", "tartrat", "tetrahidrat",
         "tosilat", "trihidrat",
+        # Vietnamese (French-derived) spellings of the hydrochloride and hydrobromide: "Drotaverin clohydrat".
+        "tromethamin", "trometamol", "clohidrat", "clorhidrat", "hidroclorat", "bromhidrat", "dihidroclorat",
         "valerat", "xinafoat",
     }
 )  # fmt: skip

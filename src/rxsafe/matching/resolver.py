@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rxsafe.core.enums import AllergenKind, MatchMethod, ResolutionStatus
 from rxsafe.core.models import PrescriptionLine, Resolution, ResolvedAllergen, ResolvedIngredient, Strength
@@ -18,7 +18,8 @@ from rxsafe.matching.dosage_form import FormFamily, forms_contradict
 from rxsafe.matching.fuzzy import ALLERGY_POLICY, NAME_POLICY, FuzzyPolicy
 from rxsafe.matching.line_parser import NamePart, ParsedLine, clean_name, parse_line
 from rxsafe.matching.normalize import base_tokens, fold, key_candidates, key_tokens, match_key, salt_only
-from rxsafe.matching.vocabulary import TIER_WEAK, Product, Vocabulary, registration_key
+from rxsafe.matching.strength import find_strengths
+from rxsafe.matching.vocabulary import INSURANCE_CODE, TIER_WEAK, Product, Vocabulary, registration_key
 
 __all__ = ["NATIONAL_CODE_NOT_MAPPABLE", "NameResolver"]
 
@@ -46,6 +47,15 @@ _ALLERGY_UNKNOWN = re.compile(r"\b(?:khong ro|chua ro|khong nho|khong biet|chua 
 _ALLERGY_NONE = re.compile(r"^(?:khong|khong co|none|no|nil|nkda|khong di ung)$")
 _ALLERGY_TAIL = re.compile(r"\s(?:-|:)\s|[(\[]")
 _ALLERGY_LIST = re.compile(r"[,;+/]|\bva\b|\band\b")
+# A pack or volume printed after the strength ("x5ml", "15ML", "lọ15ml", "60liều", "(0,3%+0,1%)x5ml"): how
+# much is in the pack, never a drug name.
+_PACK_TOKEN = re.compile(
+    r"^[(\[]?(?:x|lo|chai|ong|tuyp|hop)?[\d.,/^%+()x-]*\d[\d.,/^%+()x-]*"
+    r"(?:ml|l|g|mg|mcg|cfu|lieu|vien|lo|chai|ong|goi|tuyp|x|/)*[)\]]?$"
+)
+# A strength glued to a name by a hyphen ("Cefuroxim-500", "NOVOXIM-500"): read without it when the whole
+# name matches nothing.
+_GLUED_NUMBER = re.compile(r"^(?P<name>.*[^\W\d_])\s*-\s*(?P<number>\d+(?:[.,]\d+)?)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +70,9 @@ class _Match:
     products: tuple[Product, ...] = ()
     # Only a DrugBank synonym gave this name (see NameEntry.tiers): a Vietnamese brand of that name wins.
     weak: bool = False
+    # Issue 15: what the name holds that was not identified, and words read as manufacturer/country/pack.
+    unidentified: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()
 
     @property
     def via_brand(self) -> bool:
@@ -84,10 +97,73 @@ class NameResolver:
 
     def __init__(self, vocabulary: Vocabulary) -> None:
         self._v = vocabulary
+        # Per product group of the vocabulary (its tuples live as long as it does): the label to report and the
+        # strengths its products have, made once; a brand can have dozens of products across the sources.
+        self._labels: dict[int, tuple[tuple[Product, ...], str]] = {}
+        self._known: dict[int, tuple[tuple[Product, ...], frozenset[float]]] = {}
+
+    def _label(self, products: tuple[Product, ...]) -> str:
+        held = self._labels.get(id(products))
+        if held is None or held[0] is not products:
+            held = (products, _product_label(products))
+            self._labels[id(products)] = held
+        return held[1]
+
+    def _known_strengths(self, products: tuple[Product, ...]) -> frozenset[float]:
+        held = self._known.get(id(products))
+        if held is None or held[0] is not products:
+            held = (products, known_strengths(products))
+            self._known[id(products)] = held
+        return held[1]
 
     # --- prescription lines -----------------------------------------------------------------------------
 
     def resolve_line(self, line: PrescriptionLine) -> Resolution:
+        """A line by registration number and text (:meth:`_resolve_line`), then its insurance code, if any."""
+        res = self._resolve_line(line)
+        code = line.national_drug_code.strip()
+        if INSURANCE_CODE.match(code):
+            return self._with_insurance_code(res, code, has_text=bool(line.text.strip()))
+        return res
+
+    def _with_insurance_code(self, res: Resolution, code: str, has_text: bool) -> Resolution:
+        """The insurance active-ingredient code (XML 130 MA_THUOC "40.227"), matched with the name where given.
+
+        The code's row number shifts by a few rows between circulars (Thông tư 30/2018 → 20/2022), so a name
+        that resolved is never overridden: the code confirms it, or the disagreement is stated. A line with no
+        name resolves by the code when the sources list one composition for it; an unknown code is stated.
+        """
+        products = self._v.insurance_codes.get(code, ())
+        compositions = sorted({tuple(sorted(p.ingredients)) for p in products})
+        if not compositions:
+            return res.model_copy(update={"code_note": f"insurance code {code}: no source lists it"})
+        if res.status is _RESOLVED:
+            moiety = self._v.moiety
+            got = {moiety(i.inn) for i in res.ingredients}
+            if any({moiety(i) for i in c} == got for c in compositions):
+                return res
+            listed = "; ".join(" + ".join(c) for c in compositions)
+            return res.model_copy(update={"code_note": f"insurance code {code} lists {listed}, not this line's drug"})
+        if has_text and res.status is _AMBIGUOUS:
+            # The code picks among the name's candidates only when exactly one composition fits.
+            fits = [c for c in compositions if " + ".join(c) in res.candidates]
+            compositions = fits or compositions
+            if len(fits) != 1:
+                return res
+        if len(compositions) != 1:
+            return Resolution(status=_AMBIGUOUS, method=MatchMethod.INSURANCE_CODE,
+                              candidates=tuple(" + ".join(c) for c in compositions))  # fmt: skip
+        return Resolution(
+            status=_RESOLVED,
+            ingredients=self._ingredients(compositions[0], None, ()),
+            method=MatchMethod.INSURANCE_CODE,
+            score=_EXACT,
+            product=f"insurance code {code}",
+            # A name that could not be read is still said to be unchecked.
+            unidentified=("name not identified; resolved by the insurance code alone",) if has_text else (),
+        )
+
+    def _resolve_line(self, line: PrescriptionLine) -> Resolution:
         """A line: its registration number first (if known), checked against its text.
 
         The national drug code (MA_THUOC) is not used: no DMDC table maps it. A line with only that code
@@ -124,7 +200,7 @@ class NameResolver:
             product=product.brand,
         )
 
-    def resolve_text(self, text: str) -> Resolution:
+    def resolve_text(self, text: str) -> Resolution:  # noqa: PLR0911 -- one answer per reading, in order
         """Free drug text: ``"Amoxicilin 875mg + Acid clavulanic 125mg"``, ``"Augmentin 625mg"``.
 
         The names outside brackets are the line's drug; a bracketed name is usually the brand. When the
@@ -133,7 +209,18 @@ class NameResolver:
         parsed = parse_line(text)
         outside = self._group(parsed.names, parsed) if parsed.names else None
         inside = self._group(parsed.bracket, parsed) if parsed.bracket else None
+        written = (*(p.strength for p in (*parsed.names, *parsed.bracket) if p.strength), *parsed.strengths)
 
+        if (
+            outside
+            and outside[0].unidentified
+            and inside
+            and inside[0].status is _RESOLVED
+            and not inside[0].unidentified
+            and set(outside[0].inns) <= set(inside[0].inns)
+        ):
+            # "Amoxicilin 500mg + Xyz (Augmentin)": the bracketed brand accounts for the whole line.
+            return self._resolution(inside[0], inside[1], inside[0].products, written)
         if outside and outside[0].status is _RESOLVED and not outside[0].via_brand:
             brand = inside[0].products if inside and inside[0].status is _RESOLVED else ()
             return self._resolution(outside[0], outside[1], brand)
@@ -145,9 +232,9 @@ class NameResolver:
             brand = outside[0].products if outside and outside[0].status is _RESOLVED else ()
             return self._resolution(inside[0], inside[1], brand)
         if outside and outside[0].status is _RESOLVED:
-            return self._resolution(outside[0], outside[1], outside[0].products)
+            return self._resolution(outside[0], outside[1], outside[0].products, written)
         if outside is None and inside and inside[0].status is _RESOLVED:
-            return self._resolution(inside[0], inside[1], inside[0].products)
+            return self._resolution(inside[0], inside[1], inside[0].products, written)
         # The written drug name could not be read; a bracketed brand alone does not vouch for it.
         failed = outside or inside
         if failed is None:
@@ -156,24 +243,46 @@ class NameResolver:
                           candidates=failed[0].candidates)  # fmt: skip
 
     def _resolution(
-        self, match: _Match, ingredients: tuple[ResolvedIngredient, ...], products: tuple[Product, ...]
+        self,
+        match: _Match,
+        ingredients: tuple[ResolvedIngredient, ...],
+        products: tuple[Product, ...],
+        written: Sequence[Strength] = (),
     ) -> Resolution:
+        unidentified = match.unidentified
+        if match.via_brand:
+            odd = strength_not_known(self._known_strengths(match.products), written)
+            if odd:
+                # "Klacid 1000mg" when only 250 and 500 mg are registered: not silently taken for them.
+                unidentified = (*unidentified, f"strength {odd}: no known product of this brand has it")
         return Resolution(
             status=_RESOLVED,
             ingredients=ingredients,
             method=match.method,
             score=match.score,
-            product=_product_label(products),
+            product=self._label(products),
+            unidentified=unidentified,
+            ignored=match.ignored,
         )
 
     def _group(self, parts: Sequence[NamePart], parsed: ParsedLine) -> tuple[_Match, tuple[ResolvedIngredient, ...]]:
         """Names joined by "+": RESOLVED only if every one resolves."""
         matches = [self._match_name(p.name, parsed.forms) for p in parts]
         status = _RESOLVED
-        if any(m.status is _UNRESOLVED for m in matches):
-            status = _UNRESOLVED
-        elif any(m.status is _AMBIGUOUS for m in matches):
+        unidentified = tuple(u for m in matches for u in m.unidentified)
+        if any(m.status is _AMBIGUOUS for m in matches):
             status = _AMBIGUOUS
+        elif all(m.status is _UNRESOLVED for m in matches):
+            status = _UNRESOLVED
+        elif any(m.status is _UNRESOLVED for m in matches):
+            # "Paracetamol 500mg + Xyzzy 10mg": the checks run on paracetamol; the line says Xyzzy was not
+            # identified (PARTIAL on the wire, never a clean pass).
+            failed = [p.name for p, m in zip(parts, matches, strict=True) if m.status is _UNRESOLVED]
+            # A pack or volume cut off by a separator ("0,3%x5ml") is not a drug that went unidentified.
+            unidentified += tuple(n for n in failed if not _PACK_TOKEN.match(fold(n).replace(" ", "")))
+            matches = [m for m in matches if m.status is _RESOLVED]
+            parts = [p for p, m in zip(parts, [self._match_name(p.name, parsed.forms) for p in parts], strict=True)
+                     if m.status is _RESOLVED]  # fmt: skip
         candidates = tuple(c for m in matches for c in m.candidates)
         methods = [m.method for m in matches]
         combined = _Match(
@@ -182,7 +291,9 @@ class NameResolver:
             method=_weakest(methods) if status is _RESOLVED else MatchMethod.NONE,
             score=min(m.score for m in matches) if status is _RESOLVED else 0.0,
             candidates=candidates if status is _AMBIGUOUS else (),
-            products=matches[0].products if len(matches) == 1 else (),
+            products=matches[0].products if len(matches) == 1 and not unidentified else (),
+            unidentified=unidentified if status is _RESOLVED else (),
+            ignored=tuple(i for m in matches for i in m.ignored),
         )
         if status is not _RESOLVED:
             return combined, ()
@@ -228,13 +339,115 @@ class NameResolver:
             # "Transamin" is a foreign brand of tranylcypromine in DrugBank's synonyms and the Vietnamese
             # brand of tranexamic acid: the Vietnamese product table is the stronger evidence here.
             brand = self._exact_brand(name, key, forms)
+            if brand is None and exact is not None:
+                # Also when the Vietnamese products carry a suffix ("Transamin Capsules" only): the family.
+                brand = self._family(key, forms)
             if brand is not None and (exact is None or brand.status is _RESOLVED):
                 return brand
         if exact is not None:
             return exact
+        reread = self._reread(name, forms)
+        if reread is not None:
+            return reread
         # Brands are never matched fuzzily: Vietnamese brands one letter apart are routinely different
         # drugs, and on the labelled set every fuzzy brand match of an unknown brand was a wrong drug.
-        return self._fuzzy_name(name, NAME_POLICY) or _NO_MATCH
+        return self._fuzzy_name(name, NAME_POLICY) or self._leading_ingredient(name) or _NO_MATCH
+
+    def _exact_name(self, name: str, forms: frozenset[FormFamily]) -> _Match | None:
+        """An exact ingredient (not only a DrugBank synonym) or an exact brand; None unless RESOLVED."""
+        key = match_key(name)
+        if not key:
+            return None
+        exact = self._exact_ingredient(name, key)
+        if exact is not None and exact.status is _RESOLVED and not exact.weak:
+            return exact
+        brand = self._exact_brand(name, key, forms)
+        if brand is not None and brand.status is _RESOLVED:
+            return brand
+        return None
+
+    def _reread(self, name: str, forms: frozenset[FormFamily]) -> _Match | None:
+        """General re-readings of a name that matched nothing exactly (issue 15), each still an exact match.
+
+        A strength glued to the name ("Cefuroxim-500"); manufacturer or country words around it ("Ondansetron
+        Kabi", "Cefuroxim Ấn Độ"; the words come from the product sources' manufacturer columns); a brand
+        written without its product's suffix, when every product of that family holds the same ingredients.
+        """
+        glued = _GLUED_NUMBER.match(name)
+        if glued:
+            # Only an ingredient: a brand with a number is another product ("Stalevo-5" is not Stalevo).
+            head = glued["name"]
+            found = self._exact_ingredient(head, match_key(head))
+            if found is not None and found.status is _RESOLVED and not found.weak:
+                return found
+        words = name.split()
+        kept, dropped = self._without_maker_words(words)
+        if dropped and kept:
+            found = self._exact_name(" ".join(kept), forms) or self._family(match_key(" ".join(kept)), forms)
+            if found is not None:
+                return replace(found, ignored=(*found.ignored, *dropped))
+        return self._family(match_key(name), forms)
+
+    def _without_maker_words(self, words: list[str]) -> tuple[list[str], list[str]]:
+        """The words without the manufacturer and country words at their end (two-word countries too)."""
+        makers = self._v.manufacturer_words
+        kept = list(words)
+        dropped: list[str] = []
+        while len(kept) > 1:
+            pair = fold(" ".join(kept[-2:])) if len(kept) > 2 else ""
+            if pair in makers:
+                dropped[:0] = kept[-2:]
+                kept = kept[:-2]
+            elif fold(kept[-1]).strip(" .,-\"'") in makers or _PACK_TOKEN.match(fold(kept[-1])):
+                dropped.insert(0, kept.pop())
+            else:
+                break
+        return kept, dropped
+
+    def _family(self, key: str, forms: frozenset[FormFamily]) -> _Match | None:
+        """A brand written without its product's suffix ("Nexium" of "Nexium Mups"), by its family's products.
+
+        RESOLVED (method brand_family) when every product of the family holds the same ingredients; AMBIGUOUS
+        with the compositions when they differ; None when no family has this name or the form contradicts.
+        """
+        products = self._v.families.get(key, ()) if key else ()
+        if not products or forms_contradict(forms, (p.dosage_form for p in products)):
+            return None
+        if not all(_presentation_suffix(p.brand) for p in products):
+            # "Bakidol" when only "Bakidol Extra" is known: a suffix that may change the composition (Extra,
+            # Plus, Forte, Flu …) makes the family another product; on the labelled set such families were
+            # the wrong drug one time in three.
+            return None
+        found = _from_products(products)
+        if found.status is _RESOLVED:
+            return replace(found, method=MatchMethod.BRAND_FAMILY)
+        return found
+
+    def _leading_ingredient(self, name: str) -> _Match | None:
+        """A name that starts with an ingredient and goes on with words that are not one ("Paracetamol Xyz").
+
+        The ingredient is identified and checked; the rest is a second ingredient if it is one exactly,
+        ignored if it is manufacturer words, and otherwise said to be unidentified (a partial line).
+        """
+        words = name.split()
+        for cut in range(len(words) - 1, 0, -1):
+            head = " ".join(words[:cut])
+            first = self._exact_ingredient(head, match_key(head))
+            if first is None or first.status is not _RESOLVED or first.weak:
+                continue
+            rest = words[cut:]
+            kept, dropped = self._without_maker_words(["_", *rest])
+            if len(kept) == 1:
+                return replace(first, ignored=tuple(dropped))
+            rest_text = " ".join(rest)
+            if salt_only(key_tokens(rest_text)):
+                continue
+            second = self._exact_ingredient(rest_text, match_key(rest_text))
+            if second is not None and second.status is _RESOLVED and not second.weak:
+                inns = tuple(dict.fromkeys((*first.inns, *second.inns)))
+                return replace(first, inns=inns, method=_weakest([first.method, second.method]))
+            return replace(first, unidentified=(rest_text,))
+        return None
 
     def _fuzzy_name(self, name: str, policy: FuzzyPolicy) -> _Match | None:
         """A near match among ingredient names; rivals within the margin make it AMBIGUOUS.
@@ -337,7 +550,8 @@ class NameResolver:
     def _allergen_ingredient(self, name: str, folded: str) -> ResolvedAllergen:
         """After the exact term lookup: exact ingredient or brand, then strict fuzzy (terms, then names)."""
         key = match_key(name)
-        match = (self._exact_ingredient(name, key) or self._exact_brand(name, key)) if key else None
+        match = (self._exact_ingredient(name, key) or self._exact_brand(name, key) or self._family(key, frozenset())
+                 ) if key else None  # fmt: skip
         if match is None and key:
             term = self._fuzzy_allergen_term(name)
             if term is not None:
@@ -349,10 +563,18 @@ class NameResolver:
             if match is not None and match.candidates:
                 return _unresolved_allergen("ambiguous: " + ", ".join(match.candidates))
             return _unresolved_allergen("not recognised")
-        if len(match.inns) != 1:
-            # A combination brand names several ingredients; one allergy entry cannot say which one.
-            return _unresolved_allergen("brand with several ingredients: " + " + ".join(match.inns))
         inn = match.inns[0]
+        if len(match.inns) > 1:
+            # "Bactrim", "Augmentin": an allergy recorded as a combination brand means each of its components
+            # (the entry cannot say which one caused the reaction, so every one is avoided).
+            return ResolvedAllergen(
+                kind=AllergenKind.INGREDIENT,
+                concept=inn,
+                label=" + ".join(self._v.ingredients[i].vi_name or i for i in match.inns),
+                method=match.method,
+                score=match.score,
+                components=match.inns,
+            )
         return ResolvedAllergen(
             kind=AllergenKind.INGREDIENT,
             concept=inn,
@@ -401,6 +623,64 @@ def _ambiguous(keys: Sequence[str], candidates_of: Callable[[str], Sequence[str]
     return _Match(_AMBIGUOUS, candidates=tuple(found))
 
 
+# Suffixes that name a presentation of the same composition (multiple-unit pellets, orally disintegrating,
+# modified release), folded; the line parser already drops form and release words (MR, SR, tab …).
+_PRESENTATION_WORDS = frozenset(
+    {"mups", "odt", "dt", "xl", "la", "lp", "durules", "zok", "continus", "depot", "ec", "dr", "fc", "inj", "susp",
+}
+)  # fmt: skip
+
+
+def _presentation_suffix(brand: str) -> bool:
+    """Whether every word after a brand's first is a presentation word or a number."""
+    words = fold(clean_name(brand)).split()[1:]
+    return all(w in _PRESENTATION_WORDS or w.replace(".", "").isdigit() for w in words)
+
+
+_MASS = {"mg": 1.0, "g": 1000.0, "mcg": 0.001}
+_NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)?(?![\d.,])")
+
+
+def _amount(value: float, unit: str) -> float:
+    return round(value * _MASS.get(unit.lower(), 1.0), 4)
+
+
+def known_strengths(products: Sequence[Product]) -> frozenset[float]:
+    """Every strength the products have, in mg where a mass, one by one and summed.
+
+    ``Augmentin 625mg`` is 500 + 125 mg; a bare number in a name counts in any unit ("Kavasdin 5").
+    """
+    known: set[float] = set()
+    for product in products:
+        total = 0.0
+        for text in product.strengths:
+            for span in find_strengths(text):
+                amount = _amount(span.strength.value or 0.0, span.strength.unit)
+                known.add(amount)
+                total += amount
+        known.add(round(total, 4))
+        for name in (product.brand, *product.other_names):
+            for span in find_strengths(name):
+                known.add(_amount(span.strength.value or 0.0, span.strength.unit))
+            known.update(round(float(m.group(0).replace(",", ".")), 4) for m in _NUMBER.finditer(name))
+    known.discard(0.0)
+    return frozenset(known)
+
+
+def strength_not_known(known: frozenset[float], written: Sequence[Strength]) -> str:
+    """A written strength when none of those written is among ``known`` (:func:`known_strengths`), or "".
+
+    Nothing is said when no product gives any strength.
+    """
+    if not known:
+        return ""
+    # One fitting strength is enough: "Agimol 80 1g/80mg" writes the sachet's weight beside the dose.
+    masses = [s for s in written if s.value and s.unit.lower() in {*_MASS, ""}]
+    if masses and not any(_amount(s.value or 0.0, s.unit) in known for s in masses):
+        return masses[0].text
+    return ""
+
+
 def _product_label(products: Sequence[Product]) -> str:
     """The brand to report, without the strength or form of whichever product the name matched.
 
@@ -409,7 +689,8 @@ def _product_label(products: Sequence[Product]) -> str:
     """
     if not products:
         return ""
-    brands = {clean_name(p.brand) or p.brand for p in products}
+    # A WHO ATC combination row lists several brands ("Bactrim, Eusaprim"): the first names it.
+    brands = {clean_name(p.brand.split(",")[0]) or p.brand for p in products}
     if len(brands) == 1:
         return brands.pop()
     return clean_name(products[0].brand).split()[0]

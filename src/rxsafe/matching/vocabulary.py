@@ -9,7 +9,9 @@ pre-normalised key lists).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import functools
+import re
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -19,9 +21,10 @@ from rxsafe.core.enums import AllergenKind
 from rxsafe.core.errors import Unavailable
 from rxsafe.matching.fuzzy import FuzzyIndex
 from rxsafe.matching.line_parser import clean_name
-from rxsafe.matching.normalize import key_tokens, match_key, moiety_key, salt_only
+from rxsafe.matching.normalize import fold, key_tokens, match_key, moiety_key, salt_only
 
 __all__ = [
+    "INSURANCE_CODE",
     "TIER_WEAK",
     "AllergenConcept",
     "Ingredient",
@@ -30,11 +33,14 @@ __all__ = [
     "Vocabulary",
     "alias_tier",
     "brand_key",
+    "family_key",
     "load_vocabulary",
     "registration_key",
 ]
 
 _LIST_SEP = " | "
+# The insurance active-ingredient code of modern medicines ("40.227"; knowledge/build/vn_registry.py).
+INSURANCE_CODE = re.compile(r"^40\.\d+(?:\.\d+)?$")
 
 # Lower is stronger: when one key names several ingredients, only the strongest kind counts
 # (an INN beats another ingredient's DrugBank synonym that happens to spell the same).
@@ -73,6 +79,14 @@ class Product:
     ingredients: tuple[str, ...] = ()
     strengths: tuple[str, ...] = ()
     dosage_form: str = ""
+    # The other sources' names for this registration, its insurance codes ("40.732"), and whether the
+    # sources' ingredient sets agree ("agree", "single", "disagree:…"; knowledge/build/vn_registry.py).
+    other_names: tuple[str, ...] = ()
+    insurance_codes: tuple[str, ...] = ()
+    agreement: str = ""
+    # The match keys of brand and other names, as the build computed them (empty: computed at load).
+    brand_keys: tuple[str, ...] = ()
+    family_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +149,12 @@ class Vocabulary:
     allergens: Mapping[str, AllergenConcept]
     fuzzy_names: FuzzyIndex = field(default_factory=lambda: FuzzyIndex(()))
     fuzzy_allergens: FuzzyIndex = field(default_factory=lambda: FuzzyIndex(()))
+    # Issue 15: products by insurance active-ingredient code ("40.732"), and the folded words of the
+    # sources' manufacturer and country names ("stada", "an do"), which a line may write after an INN.
+    insurance_codes: Mapping[str, tuple[Product, ...]] = field(default_factory=dict)
+    # Products by the key of their brand's first word ("nexium" -> Nexium Mups, Nexium 40mg …).
+    families: Mapping[str, tuple[Product, ...]] = field(default_factory=dict)
+    manufacturer_words: frozenset[str] = frozenset()
 
     @functools.cached_property
     def moieties(self) -> Mapping[str, str]:
@@ -158,6 +178,29 @@ def brand_key(brand: str) -> str:
     return match_key(clean_name(brand))
 
 
+# A family name this short is a word, not a brand ("Vita", "New"): no family.
+_SHORTEST_FAMILY = 4
+
+
+def family_key(brand: str) -> str:
+    """The key of a brand's first word when the brand has more words than that ("Nexium Mups" -> "nexium").
+
+    >>> family_key("Nexium Mups 20mg") == match_key("Nexium"), family_key("Nexium")
+    (True, '')
+    """
+    words = clean_name(brand).split()
+    if len(words) < 2:
+        return ""
+    key = match_key(words[0])
+    return key if len(key) >= _SHORTEST_FAMILY and key.isalpha() else ""
+
+
+def _brand_keys(product: Product) -> tuple[str, ...]:
+    if product.brand_keys:
+        return product.brand_keys
+    return tuple(dict.fromkeys(k for k in (brand_key(n) for n in (product.brand, *product.other_names)) if k))
+
+
 def registration_key(number: str) -> str:
     """A registration number as compared: upper case, no spaces (XML 130 writes it without).
 
@@ -179,10 +222,13 @@ def _split(cell: str | None) -> tuple[str, ...]:
     return tuple(p.strip() for p in (cell or "").split(_LIST_SEP) if p.strip())
 
 
-def load_vocabulary(knowledge_dir: Path, exclude_products: Collection[str] = ()) -> Vocabulary:
+def load_vocabulary(
+    knowledge_dir: Path, exclude_products: Collection[str] = (), exclude_brands: Collection[str] = ()
+) -> Vocabulary:
     """Read the compiled tables under ``knowledge_dir`` and normalise every name once.
 
-    ``exclude_products`` leaves out products by product id or registration number, so that an evaluation
+    ``exclude_products`` leaves out products by product id or registration number, and ``exclude_brands``
+    every product whose brand (or another source's name for it) has the same brand key, so that an evaluation
     can play real products the table does not know (the held-out part of the labelled set); the tables
     themselves are not changed.
 
@@ -206,9 +252,17 @@ def load_vocabulary(knowledge_dir: Path, exclude_products: Collection[str] = ())
             ingredients=_split(r.get("ingredients")),
             strengths=_split(r.get("strengths")),
             dosage_form=r.get("dosage_form") or "",
+            other_names=_split(r.get("other_names")),
+            insurance_codes=_split(r.get("insurance_codes")),
+            agreement=r.get("agreement") or "",
+            brand_keys=_split(r.get("brand_keys")),
+            family_keys=_split(r.get("family_keys")),
         )
         for r in _rows(knowledge_dir / "products.tsv")
     ]
+    if exclude_brands:
+        gone = {brand_key(b) for b in exclude_brands} - {""}
+        products = [p for p in products if not gone.intersection(_brand_keys(p))]
     if exclude_products:
         excluded = {registration_key(p) for p in exclude_products} | set(exclude_products)
         products = [
@@ -222,7 +276,12 @@ def load_vocabulary(knowledge_dir: Path, exclude_products: Collection[str] = ())
         for r in _rows(knowledge_dir / "classes.tsv")
     }
     terms = [(r["term"], r["concept_kind"], r["concept"]) for r in _rows(knowledge_dir / "allergen_terms.tsv")]
-    return build_vocabulary(ingredients, aliases, products, terms, class_labels)
+    vocabulary = build_vocabulary(ingredients, aliases, products, terms, class_labels)
+    words_file = knowledge_dir / "manufacturer_words.tsv"
+    if words_file.exists():
+        words = frozenset(fold(r["word"]) for r in _rows(words_file))
+        vocabulary = dataclasses.replace(vocabulary, manufacturer_words=words)
+    return vocabulary
 
 
 def build_vocabulary(
@@ -264,14 +323,19 @@ def build_vocabulary(
 
     brands: dict[str, list[Product]] = defaultdict(list)
     registrations: dict[str, Product] = {}
+    codes: dict[str, list[Product]] = defaultdict(list)
+    families: dict[str, list[Product]] = defaultdict(list)
     for product in products:
         if not product.ingredients or any(i not in ingredients for i in product.ingredients):
             continue
-        key = brand_key(product.brand)
-        if key:
+        for key in _brand_keys(product):
             brands[key].append(product)
         if product.registration_number:
             registrations[registration_key(product.registration_number)] = product
+        for code in product.insurance_codes:
+            codes[code].append(product)
+        for key in product.family_keys:
+            families[key].append(product)
 
     labels = class_labels or {}
     allergens: dict[str, AllergenConcept] = {}
@@ -285,14 +349,18 @@ def build_vocabulary(
             allergens[key] = AllergenConcept(AllergenKind(kind), concept, label)
             allergen_tokens[key] = tokens
 
+    entries = {k: NameEntry(v, tiers[k]) for k, v in names.items()}
     return Vocabulary(
         ingredients=dict(ingredients),
-        names={k: NameEntry(v, tiers[k]) for k, v in names.items()},
+        names=entries,
         brands={k: tuple(v) for k, v in brands.items()},
         registrations=registrations,
         allergens=allergens,
         fuzzy_names=FuzzyIndex(fuzzy.values()),
         fuzzy_allergens=FuzzyIndex(allergen_tokens.values()),
+        insurance_codes={k: tuple(v) for k, v in codes.items()},
+        # A family named like an ingredient is that ingredient, unless only DrugBank's synonyms give the name.
+        families={k: tuple(v) for k, v in families.items() if k not in entries or entries[k].tier >= TIER_WEAK},
     )
 
 

@@ -19,6 +19,7 @@ import grpc
 from google.protobuf.message import Message
 
 from rxsafe.core.errors import InvalidRequest, Unavailable
+from rxsafe.private_files import make_private
 from rxsafe.report.i18n import LANGUAGES
 from rxsafe.report.inputs import RenderOptions, render_options
 
@@ -48,6 +49,12 @@ def register(
     )
     report.add_argument("check_id", help="a check id, or `alerts` for alert and override figures from the store")
     report.add_argument("--since", default="", help="with `alerts`: only checks made on or after this ISO date")
+    report.add_argument(
+        "--workload",
+        action="store_true",
+        help="with `alerts`: alert counts per prescription by tier, before and after, on the fixed workload",
+    )
+    report.add_argument("--policy", type=Path, default=None, help="with `alerts --workload`: a facility policy")
     report.add_argument("--format", choices=("html", "pdf"), default="html", help="html (default) or pdf")
     report.add_argument("--lang", choices=LANGUAGES, default="vi", help="vi (default) or en")
     report.add_argument("--out", type=Path, default=None, help="file to write (default var/reports/ID.LANG.FORMAT)")
@@ -61,6 +68,8 @@ def register(
 
 def run(args: argparse.Namespace) -> int:
     """Renders the report and writes it; prints the file's path (or, for ``alerts``, prints the alert figures)."""
+    if args.check_id == "alerts" and args.workload:
+        return _alert_workload(args.policy)
     if args.check_id == "alerts":
         return _alerts(args.db, args.since)
     options = render_options(args.format, args.lang)
@@ -75,18 +84,31 @@ def run(args: argparse.Namespace) -> int:
         content = _local(args.db, args.check_id, options)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(content)
+    make_private(out)  # the report names the patient; an existing file keeps its old mode otherwise
     sys.stdout.write(f"{out}\n")
     return EXIT_OK
 
 
 def _alerts(db: Path | None, since: str) -> int:
     from rxsafe.app.alert_report import format_alerts, summarize_alerts  # noqa: PLC0415 -- only this command
+    from rxsafe.app.feedback_summary import format_feedback, summarize_feedback  # noqa: PLC0415
     from rxsafe.bootstrap import DEFAULT_DB  # noqa: PLC0415
     from rxsafe.ehr.duckdb_store import DuckDBRecordStore  # noqa: PLC0415
 
     with DuckDBRecordStore(db or DEFAULT_DB) as store:
-        summary = summarize_alerts(store.checks_since(since))
-    sys.stdout.write(format_alerts(summary, since) + "\n")
+        checks = store.checks_since(since)
+        summary = summarize_alerts(checks)
+        feedback = summarize_feedback(store.audit_events(), checks, since)
+    sys.stdout.write(format_alerts(summary, since) + "\n\n" + format_feedback(feedback) + "\n")
+    return EXIT_OK
+
+
+def _alert_workload(policy: Path | None) -> int:
+    from rxsafe.app.alert_workload import format_figures, load_workload, measure  # noqa: PLC0415 -- only this
+    from rxsafe.bootstrap import build_service  # noqa: PLC0415
+
+    figures = measure(build_service(db=None, policy=policy), load_workload())
+    sys.stdout.write("\n".join(format_figures(figures)) + "\n")
     return EXIT_OK
 
 

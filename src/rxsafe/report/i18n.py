@@ -14,6 +14,7 @@ from typing import Literal
 from rxsafe.core.enums import (
     AllergyStatus,
     ConflictKind,
+    DisplayTier,
     NoticeKind,
     OverrideReason,
     RecordEntryKind,
@@ -22,6 +23,7 @@ from rxsafe.core.enums import (
     Verdict,
 )
 from rxsafe.core.models import LocalizedText
+from rxsafe.report.source_text import language_name, text_language
 
 Lang = Literal["vi", "en"]
 LANGUAGES: tuple[Lang, ...] = ("vi", "en")
@@ -45,18 +47,42 @@ class Picked:
 
     text: str
     fallback: Lang | None = None
+    # Set when the text is untranslated source text: its own language ("fr", "ko", "en", "vi"), for the ``lang``
+    # attribute, and the marker that names it in the report's language.
+    source_lang: str = ""
+    source_marker: str = ""
 
 
 def pick(text: LocalizedText, lang: Lang) -> Picked:
-    """The text in ``lang``; else the other language's text, marked as a fallback; else empty."""
+    """The text in ``lang``; else the other language's text, marked as quoted source text; else empty.
+
+    Text in neither report language (French from the ANSM, Korean from the DUR lists) is marked as quoted
+    source text in its own language wherever it appears, never labelled as English.
+    """
     chosen = text.vi if lang == "vi" else text.en
     if chosen.strip():
+        found = text_language(chosen)
+        if found in FOREIGN_SOURCE_LANGUAGES:
+            return _quoted(chosen, found, lang)
         return Picked(chosen)
     other: Lang = "en" if lang == "vi" else "vi"
     other_text = text.en if lang == "vi" else text.vi
     if other_text.strip():
+        found = text_language(other_text)
+        if found in FOREIGN_SOURCE_LANGUAGES:
+            return _quoted(other_text, found, lang)
+        # Text in the other slot is in the other report language unless it is plainly in a third one.
         return Picked(other_text, fallback=other)
     return Picked("")
+
+
+# Languages sources write in that are neither report language.
+FOREIGN_SOURCE_LANGUAGES = frozenset({"fr", "ko"})
+
+
+def _quoted(text: str, source: str, lang: Lang) -> Picked:
+    marker = label("source_text_marker", lang).format(language=language_name(source, lang))
+    return Picked(text, source_lang=source, source_marker=marker)
 
 
 # Labels: one key, both languages. Kept as one table so a missing translation is a visible gap in review.
@@ -109,7 +135,16 @@ _LABELS: dict[str, tuple[str, str]] = {
     "interruptive": ("Bắt buộc xử lý", "Interruptive"),
     "override": ("Bỏ qua cảnh báo", "Override"),
     "override_by": ("bởi", "by"),
+    "asserted_by_client": ("do hệ thống {client} xác nhận", "as stated by {client}"),
     "not_overridden": ("Chưa có lý do bỏ qua", "Not overridden"),
+    "source_text_marker": ("nguyên văn nguồn, {language}, chưa dịch", "source text in {language}, not translated"),
+    "state_committed": ("ĐÃ LƯU ĐƠN — có ghi lý do bỏ qua cảnh báo", "SAVED — with alerts overridden"),
+    "state_committed_clean": ("ĐÃ LƯU ĐƠN", "SAVED"),
+    "headline_committed": (
+        "Đơn đã được lưu ({id}); {done}/{total} cảnh báo bắt buộc đã được bác sĩ ghi lý do bỏ qua.",
+        "Saved to the record ({id}); {done} of {total} interruptive alerts were overridden with a reason.",
+    ),
+    "state_recheck_nothing_new": ("KIỂM TRA LẠI — không có gì mới", "RE-CHECKED — nothing new"),
     "fallback_marker": ("bản tiếng Anh — chưa có bản tiếng Việt", "Vietnamese only — no English text"),
     "status": ("Trạng thái", "Status"),
     "ingredients": ("Hoạt chất", "Ingredients"),
@@ -127,6 +162,25 @@ _LABELS: dict[str, tuple[str, str]] = {
         "Only the record entries involved in alerts are shown.",
     ),
     "graph_empty": ("Không có tương tác nào để vẽ.", "No interactions to draw."),
+    "tier_policy": ("Quy tắc hiển thị", "Display rules"),
+    "tier": ("Mức hiển thị", "Display tier"),
+    "tier_reason": ("Lý do mức hiển thị", "Why this tier"),
+    "tiers_summary": ("Theo mức hiển thị", "By display tier"),
+    "collapsed_info": (
+        "Thông tin: {n} cảnh báo khác (thu gọn; bằng chứng yếu hoặc mức độ nhẹ)",
+        "Information: {n} more alert(s) (collapsed; weak evidence or minor)",
+    ),
+    "evidence_strength": ("Độ mạnh bằng chứng", "Evidence strength"),
+    "suppressed_by": ("Hạ mức bởi", "Demoted by"),
+    "strength_sources": ("{n} nguồn độc lập", "{n} independent source(s)"),
+    "strength_official": ("có nguồn chính thức", "an official source"),
+    "strength_mechanism": ("có cơ chế", "mechanism text"),
+    "strength_management": ("có hướng xử trí", "management text"),
+    "strength_no_text": ("không có cơ chế hay xử trí", "no mechanism or management text"),
+    "strength_ungraded_only": ("chỉ có mức chưa phân loại", "ungraded levels only"),
+    "strength_derived_only": ("chỉ có quy tắc suy ra (nhóm/cơ chế)", "only a derived (class/mechanism) rule"),
+    "strength_class_only": ("chỉ qua quy tắc nhóm thuốc", "reached only through class rules"),
+    "ungraded": ("chưa phân loại", "ungraded"),
     "footer": (
         "Báo cáo do rxsafe tạo tự động để hỗ trợ quyết định lâm sàng; không thay thế đánh giá của người kê đơn.",
         "Generated by rxsafe to support clinical decisions; it does not replace the prescriber's judgement.",
@@ -176,6 +230,8 @@ _KIND: dict[ConflictKind, tuple[str, str]] = {
     ConflictKind.AGE: ("Tuổi", "Age"),
     ConflictKind.DRUG_DISEASE: ("Thuốc – bệnh", "Drug–disease"),
     ConflictKind.OMISSION: ("Có thể thiếu thuốc", "Possible omission"),
+    ConflictKind.DURATION: ("Thời gian dùng thuốc", "Treatment duration"),
+    ConflictKind.LACTATION: ("Cho con bú", "Breastfeeding"),
 }
 
 _NOTICE: dict[NoticeKind, tuple[str, str]] = {
@@ -187,6 +243,9 @@ _NOTICE: dict[NoticeKind, tuple[str, str]] = {
     NoticeKind.NOT_COVERED: ("Ngoài phạm vi cơ sở tri thức", "Not covered by the knowledge base"),
     NoticeKind.MEDICATION_WINDOW_ASSUMED: ("Thời gian dùng thuốc được giả định", "Medication window assumed"),
     NoticeKind.CHECK_NOT_RUN: ("Chưa kiểm tra được", "Check not run"),
+    NoticeKind.IDENTITY_MISMATCH: ("Thông tin người bệnh không khớp hồ sơ", "Patient identity does not match record"),
+    NoticeKind.PARTIAL_LINE: ("Thuốc chỉ nhận diện được một phần", "Drug identified only in part"),
+    NoticeKind.UNKNOWN_INSURANCE_CODE: ("Mã hoạt chất BHYT không rõ", "Insurance ingredient code not known"),
 }
 
 _OVERRIDE: dict[OverrideReason, tuple[str, str]] = {
@@ -226,6 +285,43 @@ _WINDOW: dict[str, tuple[str, str]] = {
     "ended": ("đã ngừng", "ended"),
     "future": ("chưa bắt đầu", "not started"),
 }
+
+
+_TIER: dict[DisplayTier, tuple[str, str]] = {
+    DisplayTier.ACT: ("Bắt buộc xử lý", "Act"),
+    DisplayTier.REVIEW: ("Cần xem xét", "Review"),
+    DisplayTier.INFO: ("Thông tin", "Information"),
+}
+
+_STRENGTH: dict[str, tuple[str, str]] = {
+    "official": ("Nguồn chính thức", "Official source"),
+    "corroborated": ("Nhiều nguồn xác nhận", "Corroborated"),
+    "single": ("Một nguồn", "Single source"),
+    "ungraded": ("Chưa phân loại", "Ungraded"),
+    "derived": ("Suy ra", "Derived"),
+    "none": ("Không rõ", "Unknown"),
+}
+
+_SOURCE_KIND: dict[str, tuple[str, str]] = {
+    "official": ("chính thức", "official"),
+    "curated": ("cơ sở dữ liệu độc lập", "independent database"),
+    "derived": ("suy ra", "derived"),
+}
+
+
+def tier_label(tier: DisplayTier, lang: Lang) -> str:
+    """The display tier's name."""
+    return _one(_TIER[tier], lang)
+
+
+def strength_label(label: str, lang: Lang) -> str:
+    """An evidence-strength label (``EvidenceStrength.label``) in words."""
+    return _one(_STRENGTH.get(label, (label, label)), lang)
+
+
+def source_kind_label(kind: str, lang: Lang) -> str:
+    """A source kind (official, curated, derived) in words."""
+    return _one(_SOURCE_KIND.get(kind, (kind, kind)), lang)
 
 
 def _one(pair: tuple[str, str], lang: Lang) -> str:

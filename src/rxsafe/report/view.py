@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rxsafe.core.enums import ResolutionStatus, Severity
-from rxsafe.core.models import Conflict, ConflictReport, Notice, PatientRecord, RecordEntry
+from rxsafe.core.enums import DisplayTier, ResolutionStatus, Severity
+from rxsafe.core.models import Conflict, ConflictReport, EvidenceStrength, Notice, PatientRecord, RecordEntry
 from rxsafe.core.notices import UNVERIFIED
+from rxsafe.core.tiers import tier_counts
 from rxsafe.ehr.identifiers import mask_personal_id
 from rxsafe.report import i18n
 from rxsafe.report.i18n import Lang, Picked
@@ -59,6 +60,13 @@ class ConflictView:
     texts: tuple[TextRow, ...]
     evidence: tuple[EvidenceRow, ...]
     override: OverrideView | None
+    tier: str = DisplayTier.REVIEW.value
+    tier_label: str = ""
+    tier_reason: Picked | None = None
+    # Interactions: one sentence on the evidence strength, and one line per supporting source.
+    strength: str = ""
+    support: tuple[str, ...] = ()
+    suppressed_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -108,12 +116,22 @@ class ReportView:
     notices: tuple[NoticeView, ...]
     lines: tuple[LineView, ...]
     legend: tuple[tuple[str, str], ...] = field(default=())
+    # Display tiers (issue 18): act and review are shown; info is collapsed under its count, never dropped.
+    shown: tuple[ConflictView, ...] = ()
+    collapsed: tuple[ConflictView, ...] = ()
+    tier_counts: tuple[tuple[str, int, str], ...] = ()
+    tier_policy: str = ""
+
+
+_TIER_ORDER = {DisplayTier.ACT: 0, DisplayTier.REVIEW: 1, DisplayTier.INFO: 2}
 
 
 def ordered_conflicts(report: ConflictReport) -> tuple[Conflict, ...]:
-    """Most severe first; interruptive before not at equal severity; otherwise the checker's own order."""
+    """By display tier (act, review, info), then most severe first, interruptive first, else as found."""
     indexed = list(enumerate(report.conflicts))
-    indexed.sort(key=lambda pair: (-int(pair[1].severity), not pair[1].interruptive, pair[0]))
+    indexed.sort(
+        key=lambda pair: (_TIER_ORDER[pair[1].tier], -int(pair[1].severity), not pair[1].interruptive, pair[0])
+    )
     return tuple(conflict for _, conflict in indexed)
 
 
@@ -145,7 +163,7 @@ def _conflict_view(number: int, conflict: Conflict, report: ConflictReport, lang
         override = OverrideView(
             reason=i18n.override_label(conflict.override.reason, lang),
             comment=conflict.override.comment,
-            by=conflict.override.overridden_by,
+            by=_override_by(conflict.override.overridden_by, conflict.override.asserted_by_client, lang),
         )
     return ConflictView(
         number=number,
@@ -172,7 +190,55 @@ def _conflict_view(number: int, conflict: Conflict, report: ConflictReport, lang
             for e in conflict.evidence
         ),
         override=override,
+        tier=conflict.tier.value,
+        tier_label=i18n.tier_label(conflict.tier, lang),
+        tier_reason=i18n.pick(conflict.tier_reason, lang)
+        if conflict.tier_reason.vi or conflict.tier_reason.en
+        else None,
+        strength=_strength_text(conflict.strength, lang) if conflict.strength is not None else "",
+        support=_support_lines(conflict.strength, lang) if conflict.strength is not None else (),
+        suppressed_by=conflict.suppressed_by,
     )
+
+
+def _reason(conflict: Conflict, lang: Lang) -> Picked | None:
+    reason = conflict.tier_reason
+    return i18n.pick(reason, lang) if reason.vi or reason.en else None
+
+
+def _strength_text(strength: EvidenceStrength, lang: Lang) -> str:
+    """One sentence: the strength label, then sources, official, texts (or that there is none)."""
+    parts = [i18n.label("strength_sources", lang).format(n=strength.independent_sources)]
+    for flag, key in (
+        (strength.official, "strength_official"),
+        (strength.has_mechanism, "strength_mechanism"),
+        (strength.has_management, "strength_management"),
+        (strength.ungraded_only, "strength_ungraded_only"),
+        (strength.derived_only, "strength_derived_only"),
+        (strength.class_only, "strength_class_only"),
+    ):
+        if flag:
+            parts.append(i18n.label(key, lang))
+    if not (strength.has_mechanism or strength.has_management):
+        parts.append(i18n.label("strength_no_text", lang))
+    return f"{i18n.strength_label(strength.label, lang)}: " + "; ".join(parts)
+
+
+def _support_lines(strength: EvidenceStrength, lang: Lang) -> tuple[str, ...]:
+    ungraded = i18n.label("ungraded", lang)
+    return tuple(
+        f"{s.family} ({i18n.source_kind_label(s.kind.value, lang)}): {s.level or '—'} → "
+        + (i18n.severity_label(s.severity, lang) if s.severity is not None else ungraded)
+        for s in strength.support
+    )
+
+
+def _override_by(user: str, client: str, lang: Lang) -> str:
+    """The user as the calling system stated it, and that system (which authenticated) beside it."""
+    if not client:
+        return user
+    via = i18n.label("asserted_by_client", lang).format(client=client)
+    return f"{user} ({via})" if user else via
 
 
 def _notice_views(notices: tuple[Notice, ...], lang: Lang) -> tuple[NoticeView, ...]:
@@ -234,13 +300,45 @@ def _patient_view(report: ConflictReport, patient: PatientRecord | None, lang: L
     )
 
 
-def _committed_note(report: ConflictReport, lang: Lang) -> str:
+def _committed_note(report: ConflictReport, lang: Lang, key: str = "committed_note") -> str:
     # The verdict is the check's and stays as it was; once committed, say how the interruptive alerts were met.
     if not report.prescription_id:
         return ""
     interruptive = [c for c in report.conflicts if c.interruptive]
     done = sum(1 for c in interruptive if c.override is not None)
-    return i18n.label("committed_note", lang).format(id=report.prescription_id, done=done, total=len(interruptive))
+    return i18n.label(key, lang).format(id=report.prescription_id, done=done, total=len(interruptive))
+
+
+def _nothing_new(report: ConflictReport) -> bool:
+    """A re-check that found no new conflict and no change in severity."""
+    info = report.recheck
+    return info is not None and not info.new_conflict_ids and not info.changed_conflict_ids
+
+
+def _overridden(report: ConflictReport) -> int:
+    return sum(1 for c in report.conflicts if c.interruptive and c.override is not None)
+
+
+def state_label(report: ConflictReport, lang: Lang) -> str:
+    """The headline's label: the check's verdict, or what became of it (saved with overrides, re-checked)."""
+    if report.prescription_id and not report.recheck:
+        return i18n.label("state_committed" if _overridden(report) else "state_committed_clean", lang)
+    if _nothing_new(report):
+        return i18n.label("state_recheck_nothing_new", lang)
+    return i18n.verdict_label(report.verdict, lang)
+
+
+def headline(report: ConflictReport, lang: Lang) -> Picked:
+    """What to do now, for the report's state.
+
+    A saved prescription no longer says "stop before saving"; a re-check with nothing new says so; otherwise the
+    check's own summary.
+    """
+    if report.prescription_id and not report.recheck:
+        return i18n.Picked(_committed_note(report, lang, key="headline_committed"))
+    if _nothing_new(report) and report.recheck is not None:
+        return i18n.pick(report.recheck.summary, lang)
+    return i18n.pick(report.summary, lang)
 
 
 def build_view(report: ConflictReport, patient: PatientRecord | None, lang: Lang) -> ReportView:
@@ -253,18 +351,25 @@ def build_view(report: ConflictReport, patient: PatientRecord | None, lang: Lang
         lang=lang,
         labels=i18n.labels(lang),
         check_id=report.check_id,
-        verdict=i18n.verdict_label(report.verdict, lang),
+        verdict=state_label(report, lang),
         verdict_class=report.verdict.value.lower(),
-        summary=i18n.pick(report.summary, lang),
+        summary=headline(report, lang),
         patient=_patient_view(report, patient, lang),
         checked_at=i18n.format_timestamp(report.checked_at, lang),
         as_of=i18n.format_date(report.as_of, lang),
         knowledge_version=report.knowledge_version,
         policy=report.policy or "—",
         prescription_id=report.prescription_id,
-        committed_note=_committed_note(report, lang),
+        # Once saved, the headline itself says so (``headline``); the note would repeat it.
+        committed_note="" if report.prescription_id and not report.recheck else _committed_note(report, lang),
         conflicts=conflicts,
         notices=_notice_views(report.notices, lang),
         lines=_line_views(report, lang),
         legend=tuple((i18n.severity_label(s, lang), s.name.lower()) for s in sorted(Severity, reverse=True)),
+        shown=tuple(c for c in conflicts if c.tier != DisplayTier.INFO.value),
+        collapsed=tuple(c for c in conflicts if c.tier == DisplayTier.INFO.value),
+        tier_counts=tuple(
+            (i18n.tier_label(tier, lang), count, tier.value) for tier, count in tier_counts(report.conflicts).items()
+        ),
+        tier_policy=report.tier_policy or "—",
     )

@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
+from rxsafe.core.errors import NotFound
+
 KEY_PREFIX = "rxsafe_"
 
 
@@ -141,6 +143,12 @@ class AccessFile:
             created=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         return f"{KEY_PREFIX}{key_id}_{secret}"
+
+    def revoke_key(self, key_id: str) -> None:
+        """Removes a key; an unknown id is ``NotFound`` (a typo must not look like a revocation)."""
+        key_id = key_id.removeprefix(KEY_PREFIX).split("_", 1)[0]
+        if self.keys.pop(key_id, None) is None:
+            raise NotFound(f"no API key with id {key_id!r}")
 
     def verify_key(self, presented: str) -> Principal | None:
         """The principal a presented key stands for, or None."""

@@ -15,9 +15,9 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from rxsafe.app.caching import BoundedCache
-from rxsafe.app.requests import CheckRequest
+from rxsafe.app.requests import CheckRequest, Limits, check_date_range
 from rxsafe.app.service import RESULT_MEMO_SIZE
-from rxsafe.core.enums import AllergyStatus, OverrideReason, PregnancyStatus, Sex
+from rxsafe.core.enums import AllergyStatus, DisplayTier, LactationStatus, OverrideReason, PregnancyStatus, Sex
 from rxsafe.core.errors import InvalidRequest
 from rxsafe.core.models import (
     Allergy,
@@ -26,6 +26,7 @@ from rxsafe.core.models import (
     Condition,
     Conflict,
     ConflictReport,
+    EvidenceStrength,
     LocalizedText,
     Medication,
     Notice,
@@ -38,10 +39,11 @@ from rxsafe.core.models import (
     RecheckInfo,
     RecordEntry,
 )
+from rxsafe.core.tiers import tier_counts
 from rxsafe.ehr.audit import AuditRow, ChainReport
 from rxsafe.ehr.eprescription import eprescription_to_check_request
 from rxsafe.gen import medication_safety_pb2 as pb
-from rxsafe.memo import WeakIdentityMemo
+from rxsafe.memo import IdentityMemo, WeakIdentityMemo
 from rxsafe.report.render import RenderedReport
 
 E = TypeVar("E", bound=Enum)
@@ -182,6 +184,10 @@ def _patient_from_pb(msg: pb.Patient) -> PatientRecord:
             msg.pregnancy_status, pb.PregnancyStatus, "PREGNANCY_STATUS", PregnancyStatus, "patient.pregnancy_status"
         )
         or PregnancyStatus.UNKNOWN,
+        lactation_status=_from_pb_enum(
+            msg.lactation_status, pb.LactationStatus, "LACTATION_STATUS", LactationStatus, "patient.lactation_status"
+        )
+        or LactationStatus.UNKNOWN,
     )
 
 
@@ -190,9 +196,11 @@ def _datetime(text: str, field: str) -> datetime | None:
     if not text:
         return None
     try:
-        return datetime.fromisoformat(text)
+        value = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidRequest(field, f"not a date or date-time (ISO 8601): {text[:40]!r}") from None
+    check_date_range(field, value.date())
+    return value
 
 
 def _prescription_from_pb(msg: pb.Prescription) -> Prescription:
@@ -218,9 +226,10 @@ def _date(text: str, field: str) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        value = date.fromisoformat(text)
     except ValueError:
         raise InvalidRequest(field, f"not a date (YYYY-MM-DD): {text[:40]!r}") from None
+    return check_date_range(field, value)
 
 
 # --- responses --------------------------------------------------------------------------------------------------
@@ -290,6 +299,7 @@ def _own_fields_pb(report: ConflictReport) -> pb.CheckPrescriptionResponse:
         prescription_id=report.prescription_id,
         recheck=_recheck_to_pb(report.recheck) if report.recheck else None,
         facts=_facts_to_pb(report.facts) if report.facts is not None else None,
+        tier_policy=report.tier_policy,
     )
 
 
@@ -299,6 +309,7 @@ def _shared_parts_pb(report: ConflictReport) -> pb.CheckPrescriptionResponse:
         lines=_lines_to_pb(report.lines),
         conflicts=[_conflict_to_pb(c) for c in report.conflicts],
         notices=[_notice_to_pb(n) for n in report.notices],
+        tier_counts=_tier_counts_pb(report.conflicts),
     )
     for line_pb, coverage in zip(response.lines, report.coverage, strict=False):
         line_pb.checks_run.extend(coverage.checks_run)
@@ -316,7 +327,9 @@ def _shared_parts_wire(report: ConflictReport) -> bytes:
     is its elements' encodings one after another, in order.
     """
     rest = _shared_parts_pb(report.model_copy(update={"conflicts": ()})).SerializeToString()
-    return rest + b"".join(_encoded_conflict(c) for c in report.conflicts)
+    # The tier counts of the real conflicts: a parser merges this into the (empty) counts encoded in ``rest``.
+    counts = pb.CheckPrescriptionResponse(tier_counts=_tier_counts_pb(report.conflicts)).SerializeToString()
+    return rest + counts + b"".join(_encoded_conflict(c) for c in report.conflicts)
 
 
 def _encode_conflict(conflict: Conflict) -> bytes:
@@ -334,6 +347,7 @@ def _facts_to_pb(facts: PatientFacts) -> pb.PatientFacts:
     return pb.PatientFacts(
         age_years=facts.age_years,
         pregnancy=_to_pb_enum(facts.pregnancy, pb.PregnancyStatus, "PREGNANCY_STATUS"),
+        lactation=_to_pb_enum(facts.lactation, pb.LactationStatus, "LACTATION_STATUS"),
         weight_kg=facts.weight_kg,
         creatinine_mg_dl=facts.creatinine_mg_dl,
         egfr=facts.egfr,
@@ -371,10 +385,17 @@ def recheck_date_from_pb(msg: pb.RecheckPrescriptionRequest) -> date | None:
     return _date(msg.as_of, "as_of")
 
 
+def _record_weight(patient: PatientRecord) -> int:
+    """Entries in an inline record (a typical one has ~30)."""
+    return 1 + len(patient.allergies) + len(patient.medications) + len(patient.conditions) + len(patient.observations)
+
+
 _encoded_lock = threading.Lock()
 _encoded_cache: dict[tuple[int, ...], tuple[tuple[object, ...], bytes]] = {}
 # The records of inline patients as last converted, by the bytes of their message.
-_inline_patients: BoundedCache[bytes, PatientRecord] = BoundedCache(256)
+# Bounded by the entries they hold, not by count: hostile records (hundreds of conditions, converted before the
+# service refuses them) would otherwise keep ~100 MB (`make soak`).
+_inline_patients: BoundedCache[bytes, PatientRecord] = BoundedCache(8192, weigh=_record_weight)
 
 
 def _lines_to_pb(lines: tuple[CheckedLine, ...]) -> list[pb.LineResult]:
@@ -382,7 +403,11 @@ def _lines_to_pb(lines: tuple[CheckedLine, ...]) -> list[pb.LineResult]:
         pb.LineResult(
             index=line.index,
             text=line.line.text,
-            status=_to_pb_enum(line.resolution.status, pb.ResolutionStatus, "RESOLUTION_STATUS"),
+            status="RESOLUTION_STATUS_PARTIAL"
+            if line.resolution.partial
+            else _to_pb_enum(line.resolution.status, pb.ResolutionStatus, "RESOLUTION_STATUS"),
+            unidentified=list(line.resolution.unidentified),
+            ignored=list(line.resolution.ignored),
             ingredients=[
                 pb.Ingredient(
                     inn=ing.inn,
@@ -437,15 +462,55 @@ def _conflict_to_pb(c: Conflict) -> pb.Conflict:
             )
             for e in c.evidence
         ],
+        tier=_to_pb_enum(c.tier, pb.DisplayTier, "DISPLAY_TIER"),
+        tier_reason=_text(c.tier_reason),
+        evidence_strength=_strength_pb(c.strength) if c.strength is not None else None,
+        suppressed_by=c.suppressed_by,
         override=pb.Override(
             conflict_id=c.override.conflict_id,
             reason=_to_pb_enum(c.override.reason, pb.OverrideReason, "OVERRIDE_REASON"),
             comment=c.override.comment,
             overridden_by=c.override.overridden_by,
+            asserted_by_client=c.override.asserted_by_client,
         )
         if c.override
         else None,
     )
+
+
+def _strength_to_pb(strength: EvidenceStrength) -> pb.EvidenceStrength:
+    graded = strength.graded_severity
+    return pb.EvidenceStrength(
+        independent_sources=strength.independent_sources,
+        graded_severity=_to_pb_enum(graded, pb.Severity, "SEVERITY") if graded is not None else None,
+        official=strength.official,
+        has_mechanism=strength.has_mechanism,
+        has_management=strength.has_management,
+        ungraded_only=strength.ungraded_only,
+        derived_only=strength.derived_only,
+        class_only=strength.class_only,
+        label=strength.label,
+        support=[
+            pb.EvidenceSupport(
+                source=s.source,
+                family=s.family,
+                kind=s.kind.value,
+                level=s.level,
+                severity=_to_pb_enum(s.severity, pb.Severity, "SEVERITY") if s.severity is not None else None,
+                has_text=s.has_text,
+            )
+            for s in strength.support
+        ],
+    )
+
+
+# Most conflicts share their rule's strength object (core.evidence): converted once per object.
+_strength_pb = IdentityMemo(_strength_to_pb, 4096)
+
+
+def _tier_counts_pb(conflicts: Sequence[Conflict]) -> pb.TierCounts:
+    counts = tier_counts(conflicts)
+    return pb.TierCounts(act=counts[DisplayTier.ACT], review=counts[DisplayTier.REVIEW], info=counts[DisplayTier.INFO])
 
 
 def _entry_to_pb(e: RecordEntry) -> pb.RecordEntry:
@@ -502,10 +567,16 @@ def rendered_report_to_pb(rendered: RenderedReport) -> pb.RenderedReport:
 
 def eprescription_request_from_pb(msg: pb.CheckEPrescriptionRequest, *, stored_patient: bool) -> CheckRequest:
     """The national e-prescription body as a ``CheckRequest``; bad JSON names ``body_json``."""
+    limit = Limits().max_body_bytes
+    if len(msg.body_json) > limit:
+        raise InvalidRequest("body_json", f"longer than {limit} characters")
     try:
         body = json.loads(msg.body_json)
     except json.JSONDecodeError as error:
         raise InvalidRequest("body_json", f"not JSON: {error.msg} at line {error.lineno}") from None
+    except RecursionError:
+        # The decoder recurses per nesting level; the body has at most two levels (lines, diagnoses).
+        raise InvalidRequest("body_json", "nested too deeply for an e-prescription") from None
     request = eprescription_to_check_request(body, stored_patient=stored_patient)
     as_of = _date(msg.as_of, "as_of")
     return request.model_copy(update={"as_of": as_of}) if as_of else request

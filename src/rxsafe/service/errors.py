@@ -10,7 +10,7 @@ import grpc
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from rxsafe.core.errors import CommitRefused, InvalidRequest, NotFound, RxsafeError, Unavailable
+from rxsafe.core.errors import CommitRefused, InvalidRequest, NotFound, RxsafeError, Unavailable, WorkTooLarge
 
 log = logging.getLogger("rxsafe.service")
 
@@ -19,6 +19,7 @@ _CODES: tuple[tuple[type[RxsafeError], grpc.StatusCode, int], ...] = (
     (NotFound, grpc.StatusCode.NOT_FOUND, code_pb2.NOT_FOUND),
     (CommitRefused, grpc.StatusCode.FAILED_PRECONDITION, code_pb2.FAILED_PRECONDITION),
     (Unavailable, grpc.StatusCode.UNAVAILABLE, code_pb2.UNAVAILABLE),
+    (WorkTooLarge, grpc.StatusCode.RESOURCE_EXHAUSTED, code_pb2.RESOURCE_EXHAUSTED),
 )
 
 
@@ -33,7 +34,17 @@ def status_for(error: RxsafeError) -> status_pb2.Status:
             ]
         )
         status.details.add().Pack(detail)
+    if isinstance(error, WorkTooLarge):
+        quota = error_details_pb2.QuotaFailure(
+            violations=[error_details_pb2.QuotaFailure.Violation(subject=error.limit, description=error.description)]
+        )
+        status.details.add().Pack(quota)
     return status
+
+
+def internal_error_details(request_id: str) -> tuple[grpc.StatusCode, str]:
+    """The answer to an unexpected error: INTERNAL, and the request id to quote to the operators."""
+    return grpc.StatusCode.INTERNAL, f"internal error (request id {request_id})"
 
 
 @asynccontextmanager

@@ -8,7 +8,7 @@ import logging
 import signal
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -16,23 +16,31 @@ from grpc_reflection.v1alpha import reflection
 
 from rxsafe.app.actor import Actor
 from rxsafe.app.service import SafetyService
-from rxsafe.core.errors import RxsafeError
+from rxsafe.core.errors import RxsafeError, Unavailable
 from rxsafe.gen import medication_safety_pb2 as pb
 from rxsafe.gen import medication_safety_pb2_grpc as pb_grpc
 from rxsafe.service import convert
 from rxsafe.service.access import AccessFile, Role
+from rxsafe.service.budgets import BudgetInterceptor, CallBudgets
+from rxsafe.service.guard import CallGuardInterceptor
 from rxsafe.service.interceptors import AccessInterceptor
-from rxsafe.service.metrics import serve_metrics
+from rxsafe.service.memory import trim_when_idle
+from rxsafe.service.prom import GrpcMetricsInterceptor, expose_service_metrics, start_metrics_server
 from rxsafe.service.servicer import CHECK_ANSWER_METHODS, MedicationSafetyServicer
+
+if TYPE_CHECKING:
+    from rxsafe.http.server import HttpOptions
 
 log = logging.getLogger("rxsafe.service")
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["MedicationSafety"].full_name
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
-# Past this many calls in flight, new calls are refused with RESOURCE_EXHAUSTED instead of queueing without bound.
-MAX_CONCURRENT_RPCS = 256
-# On SIGTERM, calls in flight get this long to finish.
-GRACE_SECONDS = 10.0
+# Past this many authenticated calls in flight, new calls are refused with RESOURCE_EXHAUSTED instead of queueing
+# without bound (service.budgets: health streams and single callers have budgets of their own).
+MAX_CONCURRENT_RPCS = CallBudgets().work_total
+# On SIGTERM, calls in flight get this long to finish; open health Watch streams are ended after it. Orchestrators
+# allow ~10 s between SIGTERM and SIGKILL; a check takes well under a second.
+GRACE_SECONDS = 4.0
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,8 @@ class Reloader:
     interceptor: AccessInterceptor
     access_path: Path | None
     knowledge_path: Path | None
+    # The facility policy file the server started with (tier rules, suppressions): read again and audited.
+    policy_path: Path | None = None
 
     def __call__(self, actor: Actor | None) -> ReloadResult:
         from rxsafe.bootstrap import knowledge_dir, load_matching  # noqa: PLC0415 -- the composition root, on demand
@@ -71,6 +81,10 @@ class Reloader:
         if self.access_path is not None:
             self.interceptor.access = AccessFile.load(self.access_path)
         access = self.interceptor.access
+        if self.policy_path is not None:
+            from rxsafe.app.policy_file import load_policy  # noqa: PLC0415 -- the composition root, on demand
+
+            self.service.replace_policy(load_policy(self.policy_path), actor)
         return ReloadResult(previous, knowledge.version, len(access.keys), len(access.tls_clients))
 
 
@@ -123,25 +137,38 @@ def build_server(
     reuse_port: bool = False,
     access_path: Path | None = None,
     knowledge_path: Path | None = None,
+    policy_path: Path | None = None,
 ) -> tuple[grpc.aio.Server, int, health.aio.HealthServicer]:
     """A configured, not yet started server bound to ``address`` ("127.0.0.1:0" picks a free port)."""
     interceptor = AccessInterceptor(access)
+    budgets = CallBudgets()
     server = grpc.aio.server(
-        interceptors=[interceptor],
+        # Outermost first: metrics (final codes), request id and unexpected errors, credentials, call budgets.
+        interceptors=[GrpcMetricsInterceptor(), CallGuardInterceptor(), interceptor, BudgetInterceptor(budgets)],
         options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
             ("grpc.so_reuseport", 1 if reuse_port else 0),
         ],
-        maximum_concurrent_rpcs=MAX_CONCURRENT_RPCS,
+        maximum_concurrent_rpcs=budgets.backstop,
     )
-    reloader = Reloader(service, interceptor, access_path, knowledge_path)
+    reloader = Reloader(service, interceptor, access_path, knowledge_path, policy_path)
     _add_servicer(MedicationSafetyServicer(service, reloader), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
-    port = server.add_secure_port(address, tls.credentials()) if tls else server.add_insecure_port(address)
+    port = bind_port(server, address, tls)
     return server, port, health_servicer
+
+
+def bind_port(server: grpc.aio.Server, address: str, tls: TlsFiles | None) -> int:
+    """Binds ``address``; a port in use (or an address not on this host) is a clean error, not a traceback."""
+    try:
+        return server.add_secure_port(address, tls.credentials()) if tls else server.add_insecure_port(address)
+    except RuntimeError:
+        raise PortUnavailable(
+            f"cannot listen on {address}: the port is in use (another rxsafe?) or the address is not on this host"
+        ) from None
 
 
 async def serve(
@@ -155,10 +182,13 @@ async def serve(
     metrics_port: int | None = None,
     access_path: Path | None = None,
     knowledge_path: Path | None = None,
+    http: HttpOptions | None = None,
+    policy_path: Path | None = None,
 ) -> None:
     """Serves until SIGTERM or SIGINT, then drains calls in flight (up to ``GRACE_SECONDS``).
 
-    With ``metrics_port``, ``/metrics`` (Prometheus text) is served on that port of the same host.
+    With ``metrics_port``, ``/metrics`` (Prometheus text) is served on that port of the same host; with ``http``,
+    the CDS Hooks facade (``rxsafe.http``) on its own port, over the same service, access file and audit trail.
     """
     server, bound, health_servicer = build_server(
         service,
@@ -168,16 +198,25 @@ async def serve(
         reuse_port=reuse_port,
         access_path=access_path,
         knowledge_path=knowledge_path,
+        policy_path=policy_path,
     )
-    await server.start()
+    service.record_policy_in_force()
     metrics_server = None
     if metrics_port is not None:
-        metrics_server = await serve_metrics(service.metrics, host, metrics_port)
-        log.info("metrics", extra={"address": f"{host}:{metrics_server.sockets[0].getsockname()[1]}"})
+        expose_service_metrics(service.metrics)
+        metrics_server, _ = start_metrics_server(host, metrics_port)
+        log.info("metrics", extra={"address": f"{host}:{metrics_server.server_port}"})
+    await server.start()
+    http_server = None
+    if http is not None:
+        from rxsafe.http.server import start_http  # noqa: PLC0415 -- Starlette and uvicorn only when asked for
+
+        http_server = await start_http(service, host, http, access, access_path, reuse_port=reuse_port)
     serving = health_pb2.HealthCheckResponse.SERVING
     await health_servicer.set("", serving)
     await health_servicer.set(SERVICE_NAME, serving)
     log.info("serving", extra={"address": f"{host}:{bound}", "knowledge_version": service.knowledge.version})
+    idle_trim = asyncio.create_task(trim_when_idle())  # RSS falls back after a load peak
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -185,10 +224,18 @@ async def serve(
     await stop.wait()
     log.info("draining", extra={"grace_seconds": GRACE_SECONDS})
     await health_servicer.enter_graceful_shutdown()
+    if http_server is not None:
+        await http_server.stop()
     await server.stop(GRACE_SECONDS)
+    idle_trim.cancel()
     if metrics_server is not None:
-        metrics_server.close()
+        metrics_server.shutdown()
+        metrics_server.server_close()
     log.info("stopped")
+
+
+class PortUnavailable(Unavailable):
+    """Refused at start-up: the address cannot be bound (the port is in use)."""
 
 
 class UnsafeBinding(RxsafeError):
@@ -207,15 +254,26 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def prepare_access(host: str, access_path: Path, tls: TlsFiles | None) -> tuple[AccessFile, str | None]:
+def prepare_access(
+    host: str, access_path: Path, tls: TlsFiles | None, *, behind_tls_proxy: bool = False
+) -> tuple[AccessFile, str | None]:
     """The access configuration to serve with, and a new development key when one was created.
 
     On loopback with no keys configured, a development key is created (and written beside the access file as
     ``dev.key``) so that one command starts a usable service. Beyond loopback, the service refuses to start
     without TLS, and refuses to start with no way to authenticate anyone.
+
+    ``behind_tls_proxy`` is the explicit mode for a container behind a TLS-terminating proxy (a sidecar, an
+    ingress, a service mesh): plaintext beyond loopback is accepted, because TLS ends at the proxy, and a first
+    key is created into ``dev.key`` (owner-only) when there is none; it is never printed or logged.
     """
     access = AccessFile.load(access_path)
-    loopback = is_loopback(host)
+    loopback = is_loopback(host) or behind_tls_proxy
+    if behind_tls_proxy and tls is None:
+        log.warning(
+            "plaintext gRPC behind a TLS-terminating proxy",
+            extra={"host": host, "note": "only the proxy may reach this port; clients must connect through it"},
+        )
     if not loopback and tls is None:
         raise UnsafeBinding(
             f"refusing to serve on {host} without TLS: patient data would cross the network in clear "

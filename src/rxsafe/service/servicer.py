@@ -15,14 +15,16 @@ import grpc
 from rxsafe.app.actor import Actor
 from rxsafe.app.requests import CheckRequest
 from rxsafe.app.service import SafetyService
-from rxsafe.core.errors import Unavailable
+from rxsafe.core.errors import Unavailable, WorkTooLarge
 from rxsafe.core.models import ConflictReport
 from rxsafe.gen import medication_safety_pb2 as pb
 from rxsafe.gen import medication_safety_pb2_grpc as pb_grpc
 from rxsafe.report.inputs import render_options, render_stored
 from rxsafe.service import convert
+from rxsafe.service.budgets import MAX_ANSWER_BYTES
 from rxsafe.service.errors import mapped_errors
 from rxsafe.service.interceptors import current_principal
+from rxsafe.service.memory import TRIMMER
 
 log = logging.getLogger("rxsafe.service")
 
@@ -43,6 +45,7 @@ class MedicationSafetyServicer(pb_grpc.MedicationSafetyServicer):
         self.service = service
         self._reload = reload
         self._executor = ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="rxsafe-check")
+        self._trimmer = TRIMMER
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         """Runs blocking work off the event loop, carrying the caller's context (the authenticated principal)."""
@@ -71,7 +74,13 @@ class MedicationSafetyServicer(pb_grpc.MedicationSafetyServicer):
     ) -> tuple[ConflictReport, convert.EncodedResponse]:
         # Converting in the worker too keeps the event loop free for the next request.
         report = self.service.check(request, actor)
-        return report, convert.report_to_wire(report)
+        encoded = convert.report_to_wire(report)
+        self._trimmer.after_answer(len(report.conflicts) + len(report.lines), len(encoded.data))
+        if len(encoded.data) > MAX_ANSWER_BYTES:
+            raise WorkTooLarge(
+                "max_answer_bytes", f"the answer would be {len(encoded.data)} bytes, over {MAX_ANSWER_BYTES}"
+            )
+        return report, encoded
 
     # Answers go out pre-encoded (a CheckPrescriptionResponse on the wire; see server._add_servicer), which the
     # generated base class's annotation cannot express.

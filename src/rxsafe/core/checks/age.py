@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rxsafe.core.checks.dur import dur_age, merge_findings
 from rxsafe.core.checks.patient import Outcome, Patient, line_ingredients, patient_conflict
 from rxsafe.core.checks.stopp import run_stopp
 from rxsafe.core.enums import ConflictKind
@@ -22,7 +23,10 @@ def age_check(patient: Patient, lines: Sequence[CheckedLine], knowledge: Knowled
     """Age conflicts and coverage: paediatric restrictions first, then STOPP."""
     out = Outcome()
     age = patient.facts.age_years
+    dur = Outcome()
     for line, ingredient in line_ingredients(lines):
+        # Korea's DUR age contraindications and cautions in the elderly (issue 14), then the sourced restrictions.
+        dur_age(patient, line, ingredient.inn, knowledge, policy, dur)
         restrictions = knowledge.age_restrictions(ingredient.inn)
         if not restrictions:
             continue
@@ -39,7 +43,24 @@ def age_check(patient: Patient, lines: Sequence[CheckedLine], knowledge: Knowled
         for restriction in restrictions:
             if age < restriction.below_age:
                 out.conflicts.append(_conflict(restriction, age, line.index, policy))
+    _merge_dur(out, dur, policy)
     return run_stopp("age", ConflictKind.AGE, patient, lines, knowledge, policy, out)
+
+
+def _merge_dur(out: Outcome, dur: Outcome, policy: Policy) -> None:
+    """The DUR's outcome into ``out``; a DUR ban on the same drug and line as a sourced restriction joins it."""
+    for index, conflict in enumerate(out.conflicts):
+        same = [
+            c
+            for c in dur.conflicts
+            if c.line_indexes == conflict.line_indexes and c.drugs == conflict.drugs and c.severity == conflict.severity
+        ]
+        if same:
+            out.conflicts[index] = merge_findings([conflict, *same], policy)
+            dur.conflicts = [c for c in dur.conflicts if c not in same]
+    out.conflicts.extend(dur.conflicts)
+    out.ran.extend(dur.ran)
+    out.gaps.extend(dur.gaps)
 
 
 def _conflict(restriction: AgeRestriction, age: float, line_index: int, policy: Policy) -> Conflict:

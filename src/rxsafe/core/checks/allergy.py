@@ -1,4 +1,4 @@
-"""Allergy conflicts: the allergen as an ingredient or a class, and beta-lactam side-chain cross-reactivity."""
+"""Allergy conflicts: the allergen as an ingredient or a class, and cross-reactivity (beta-lactams, other groups)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ def allergy_conflicts(
     """Conflicts between the new lines' ingredients and the patient's recorded allergies.
 
     Direct (the ingredient, or a member of the allergen class): contraindicated. Cross-reactive by the
-    side-chain matrix: major. Non-drug and unresolved allergens give no conflict here (the latter a notice).
+    side-chain matrix or a literature group: the severity the row gives (major; moderate where the paper says the
+    drug is usually tolerated). Non-drug and unresolved allergens give no conflict here (the latter a notice).
     """
     conflicts: dict[str, Conflict] = {}
     index = patient_index(context, knowledge, policy)
@@ -103,8 +104,10 @@ def _cross_reactive(
     match = _cross_reactivity(occurrence.inn, allergen, knowledge)
     if match is None:
         return None
-    why_en = f"{occurrence.inn} cross-reacts with {match.allergen} ({match.basis or 'side-chain similarity'})"
-    why_vi = f"{occurrence.inn} có phản ứng chéo với {match.allergen} ({match.basis or 'chuỗi bên tương tự'})"
+    # A lower-severity row is a drug the literature says is usually tolerated: it "may" cross-react.
+    verb_en, verb_vi = ("cross-reacts", "có") if match.severity >= Severity.MAJOR else ("may cross-react", "có thể có")
+    why_en = f"{occurrence.inn} {verb_en} with {match.allergen} ({match.basis or 'side-chain similarity'})"
+    why_vi = f"{occurrence.inn} {verb_vi} phản ứng chéo với {match.allergen} ({match.basis or 'chuỗi bên tương tự'})"
     evidence = (
         Evidence(
             source=match.source.source,
@@ -113,7 +116,7 @@ def _cross_reactive(
             via=f"allergy to {allergy.allergen!s} → {match.allergen}",
         ),
     )
-    return _conflict(occurrence, allergy, Severity.MAJOR, why_vi, why_en, evidence, policy)
+    return _conflict(occurrence, allergy, match.severity, why_vi, why_en, evidence, policy)
 
 
 def _cross_reactivity(inn: str, allergen: ResolvedAllergen, knowledge: Knowledge) -> CrossReactivity | None:
@@ -121,10 +124,13 @@ def _cross_reactivity(inn: str, allergen: ResolvedAllergen, knowledge: Knowledge
         match = knowledge.cross_reactivity(allergen.concept, inn)
         return match if match is not None and match.cross_reactive else None
     if allergen.kind is AllergenKind.DRUG_CLASS and not knowledge.in_class(inn, allergen.concept):
+        found: CrossReactivity | None = None
         for member in sorted(knowledge.class_members(allergen.concept)):
             match = knowledge.cross_reactivity(member, inn)
-            if match is not None and match.cross_reactive:
-                return match
+            # The member that implies the highest severity (first in name order among equals).
+            if match is not None and match.cross_reactive and (found is None or match.severity > found.severity):
+                found = match
+        return found
     return None
 
 

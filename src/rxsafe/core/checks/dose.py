@@ -28,7 +28,9 @@ def dose_check(patient: Patient, lines: Sequence[CheckedLine], knowledge: Knowle
     facts = patient.facts
     for line, ingredient in line_ingredients(lines):
         inn = ingredient.inn
-        limits = knowledge.dose_limits(inn)
+        held = {i.inn for i in line.resolution.ingredients}
+        # A limit written for a combination product (HIRA DUR, per component) binds only a line holding it.
+        limits = [lim for lim in knowledge.dose_limits(inn) if set(lim.combination) <= held]
         if not limits:
             out.gap(
                 line.index,
@@ -59,7 +61,7 @@ def dose_check(patient: Patient, lines: Sequence[CheckedLine], knowledge: Knowle
         # Limits exceeded, by what they limit (one dose, or the day): one conflict each, citing every source.
         exceeded_by: dict[bool, list[tuple[DoseLimit, str]]] = {}
         for limit in applicable:
-            exceeded, why = _compare(limit, this, doses, facts.weight_kg)
+            exceeded, why = _compare(limit, this, _holding(limit, doses, patient), facts.weight_kg)
             if why and not this.figures.problem:
                 missing.append(why)
             if exceeded is not None:
@@ -79,6 +81,20 @@ def dose_check(patient: Patient, lines: Sequence[CheckedLine], knowledge: Knowle
             out.ran.append((line.index, CHECK))
     out.conflicts.extend(found.values())
     return out
+
+
+def _holding(limit: DoseLimit, doses: list[IngredientDose], patient: Patient) -> list[IngredientDose]:
+    """The doses a limit adds up: all of the ingredient, or for a combination product's limit that product's only."""
+    if not limit.combination:
+        return doses
+    wanted = set(limit.combination)
+    lines = {line.index: {i.inn for i in line.resolution.ingredients} for line in patient.lines}
+    meds = {a.medication.id: {i.inn for i in a.resolution.ingredients} for a in patient.context.active_medications}
+    return [
+        d
+        for d in doses
+        if wanted <= (lines.get(d.line_index, set()) if d.line_index is not None else meds.get(d.medication_id, set()))
+    ]
 
 
 def _in_band(limit: DoseLimit, age: float) -> bool:

@@ -13,6 +13,7 @@ from rxsafe.core.checks.occurrence import (
     new_occurrences,
 )
 from rxsafe.core.enums import ConflictKind
+from rxsafe.core.evidence import combined_strength
 from rxsafe.core.knowledge_port import COMBINATION, InteractionHit, InteractionRule, Knowledge
 from rxsafe.core.models import CheckedLine, Conflict, Evidence, LocalizedText, PatientContext
 from rxsafe.core.patient_index import PatientIndex, at_line, patient_index
@@ -154,6 +155,7 @@ def _conflict(first: Occurrence, second: Occurrence, hits: Sequence[InteractionH
         consequence=_merge(top.consequence, with_vi.consequence if with_vi else None),
         management=_merge(top.management, with_vi.management if with_vi else None),
         evidence=evidence,
+        strength=combined_strength(ranked),
     )
 
 

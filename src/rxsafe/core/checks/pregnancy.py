@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rxsafe.core.checks.dur import dur_pregnancy, merge_findings, rules_for
 from rxsafe.core.checks.patient import Outcome, Patient, line_ingredients, patient_conflict
 from rxsafe.core.enums import ConflictKind, PregnancyStatus, Severity, Sex
-from rxsafe.core.knowledge_port import Knowledge, PregnancyCategory
+from rxsafe.core.knowledge_port import DurRuleKind, Knowledge, PregnancyCategory
 from rxsafe.core.models import CheckedLine, Conflict, Evidence, LocalizedText
 from rxsafe.core.policy import Policy
 
@@ -29,13 +30,18 @@ def pregnancy_check(patient: Patient, lines: Sequence[CheckedLine], knowledge: K
     for line, ingredient in line_ingredients(lines):
         inn = ingredient.inn
         categories = [c for c in knowledge.pregnancy_categories(inn) if c.category in SEVERITY_OF]
+        graded = rules_for(knowledge, line, inn, DurRuleKind.PREGNANCY)  # Korea's DUR grades 1/2 (issue 14)
         if status is PregnancyStatus.NOT_PREGNANT or (
             status is PregnancyStatus.UNKNOWN and not _may_be_pregnant(patient)
         ):
             out.ran.append((line.index, CHECK))
         elif status is PregnancyStatus.PREGNANT:
-            if categories:
-                out.conflicts.append(_conflict(line.index, inn, categories, policy))
+            if categories or graded:
+                found = [_conflict(line.index, inn, categories, policy)] if categories else []
+                if graded:
+                    found.append(dur_pregnancy(graded, line.index, policy))
+                # One finding per drug: both sources' evidence on one conflict, the higher severity (SEVERITY.md).
+                out.conflicts.append(merge_findings(found, policy))
                 out.ran.append((line.index, CHECK))
             else:
                 out.gap(
@@ -51,8 +57,8 @@ def pregnancy_check(patient: Patient, lines: Sequence[CheckedLine], knowledge: K
                 CHECK,
                 en="pregnancy status unknown",
                 vi="chưa rõ tình trạng thai nghén",
-                # Asked about only where it matters: a drug with an X or D letter.
-                notice=bool(categories),
+                # Asked about only where it matters: a drug with an X or D letter or a DUR grade.
+                notice=bool(categories or graded),
             )
     return out
 

@@ -16,16 +16,21 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rxsafe.knowledge.build import (
+    allergy_cross,
     allergy_groups,
     atc,
     betalactam,
     ddinter,
     dosing,
     drugbank,
+    evidence,
+    hira_dur,
+    kr_dur,
     pregnancy,
     qd5948,
     stopp,
     vn_products,
+    vn_registry,
 )
 from rxsafe.knowledge.build.context import BuildContext, Corrections
 from rxsafe.knowledge.build.merge import Tables, merge
@@ -34,6 +39,7 @@ from rxsafe.knowledge.build.names import (
     VocabularyIndex,
     build_vocabulary,
     exception_aliases,
+    fold,
     read_exceptions,
     read_merges,
 )
@@ -61,6 +67,7 @@ CONTRIBUTORS: tuple[tuple[str, Contributor], ...] = (
     ("ddinter", ddinter.contribute),
     ("betalactam", betalactam.contribute),
     ("allergy-groups", allergy_groups.contribute),
+    ("allergy-cross-reactivity", allergy_cross.contribute),
     ("reviewed-names", _reviewed_names),
 )
 
@@ -69,10 +76,21 @@ PATIENT_CONTRIBUTORS: tuple[tuple[str, Callable[[BuildContext], PatientRules]], 
     ("dentrx", dosing.contribute),
     ("pregnancy", pregnancy.contribute),
     ("stopp-start", stopp.contribute),
+    ("hira-dur", hira_dur.contribute),
 )
 
 # Source modules written against the plain signature ``contribute(sources_dir, names) -> Contribution``.
-OPTIONAL_MODULES = ("ansm", "fda", "oscar", "crediblemeds")
+OPTIONAL_MODULES = ("ansm", "fda", "oscar", "crediblemeds", "kr_dur", "va_ndfrt", "derived_rules")
+
+
+# Sources whose name coverage the build log reports (issue 14): label → what to call it.
+MAPPING_REPORTS = {"kr_dur": "HIRA DUR 병용금기", "va_ndfrt": "VA NDF-RT"}
+
+
+def _mapped(contribution: Contribution) -> tuple[int, int]:
+    """(rules with no unmapped side, all rules) of one contribution."""
+    rules = contribution.rules
+    return sum(1 for r in rules if "unmapped" not in (r.a_kind, r.b_kind)), max(len(rules), 1)
 
 
 def _optional(module_name: str) -> Contributor | None:
@@ -101,7 +119,8 @@ def build(sources_dir: Path, out_dir: Path, corrections: Path = DEFAULT_CORRECTI
     ctx = build_context(sources_dir, corrections)
     contributors: list[tuple[str, Contributor]] = list(CONTRIBUTORS)
     product_report = vn_products.ProductReport()
-    contributors.append(("vn-products", lambda c: vn_products.contribute(c, product_report)))
+    registry_report = vn_registry.RegistryReport()
+    contributors.append(("vn-products", lambda c: vn_products.contribute(c, product_report, registry_report)))
     for module_name in OPTIONAL_MODULES:
         optional = _optional(module_name)
         if optional is not None:
@@ -119,12 +138,37 @@ def build(sources_dir: Path, out_dir: Path, corrections: Path = DEFAULT_CORRECTI
         if label == "qd5948":
             full, total = qd5948.mapping_report(contribution.rules)
             log.append(f"    QĐ 5948: {full} of {total} pairs map fully (ingredient or combination on both sides)")
+        if label in MAPPING_REPORTS:
+            full, total = _mapped(contribution)
+            log.append(f"    {MAPPING_REPORTS[label]}: {full} of {total} rules map on both sides ({full / total:.1%})")
+        if label == "kr_dur":
+            translated = sum(1 for r in contribution.rules if kr_dur.TRANSLATION_MARK in r.consequence_en)
+            log.append(f"    HIRA DUR reasons with a reviewed translation: {translated} of {len(contribution.rules)}")
     tables = merge(contributions)
+    unclassified: set[str] = set()
+    rules = (r for c in contributions for r in c.rules)
+    tables.evidence_strength = evidence.strength_rows(rules, evidence.read_source_classes(), unclassified)
+    log.extend(
+        f"  evidence: source {s!r} not in data/evidence_sources.csv; counted as curated" for s in sorted(unclassified)
+    )
+    tables.manufacturer_words = vn_registry.manufacturer_words(tables.products, _drug_words(tables))
+    tables.products = vn_registry.with_brand_keys(tables.products)
+    log.append(
+        f"  VN product sources: {dict(registry_report.mapped)} of {dict(registry_report.rows)} rows mapped fully; "
+        f"registrations in several sources: {registry_report.agree} agree, {registry_report.disagree} disagree"
+    )
     _add_patient_rules(ctx, tables, log)
     manifest = write_tables(tables, out_dir)
     if verbose:
         _report(ctx, contributions, tables, manifest, product_report, log, time.perf_counter() - started)
     return tables
+
+
+def _drug_words(tables: Tables) -> set[str]:
+    """Every word of every ingredient name and alias (folded): never taken for a manufacturer's word."""
+    words = {w for row in tables.ingredients for w in fold(f"{row.inn} {row.vi_name}").split()}
+    words.update(w for row in tables.aliases for w in fold(row.alias).split())
+    return words
 
 
 def _add_patient_rules(ctx: BuildContext, tables: Tables, log: list[str]) -> None:
@@ -136,9 +180,11 @@ def _add_patient_rules(ctx: BuildContext, tables: Tables, log: list[str]) -> Non
         tables.pregnancy.extend(r for r in rules.pregnancy if r.source.source == pregnancy.SOURCE_FDA)
         tables.pregnancy_gnuhealth.extend(r for r in rules.pregnancy if r.source.source == pregnancy.SOURCE_GNU)
         tables.stopp_rules.extend(rules.stopp_rules)
+        tables.dur_rules.extend(rules.dur_rules)
         log.append(
             f"  {label}: {len(rules.dose_limits)} dose limits, {len(rules.age_restrictions)} age restrictions, "
             f"{len(rules.pregnancy)} pregnancy letters, {len(rules.stopp_rules)} STOPP/START iterations"
+            + (f", {len(rules.dur_rules)} DUR rule rows" if rules.dur_rules else "")
         )
         log.extend(f"    left out ({source}): {what}" for source, what in rules.skipped[:40])
         if len(rules.skipped) > 40:

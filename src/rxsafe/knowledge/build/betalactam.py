@@ -47,6 +47,7 @@ def contribute(ctx: BuildContext) -> Contribution:
             if a is None or b is None or a == b:
                 continue
             cross, text = basis
-            out.cross_reactivity.append(CrossReactivityRow(a, b, cross, text, SOURCE))
-            out.cross_reactivity.append(CrossReactivityRow(b, a, cross, text, SOURCE))
+            severity = "major" if cross else ""
+            out.cross_reactivity.append(CrossReactivityRow(a, b, cross, text, SOURCE, severity))
+            out.cross_reactivity.append(CrossReactivityRow(b, a, cross, text, SOURCE, severity))
     return out

@@ -11,6 +11,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from rxsafe.knowledge.build import moieties
 from rxsafe.knowledge.build.rows import (
@@ -21,7 +22,9 @@ from rxsafe.knowledge.build.rows import (
     Contribution,
     CrossReactivityRow,
     DoseLimitRow,
+    DurRuleRow,
     IngredientRow,
+    ManufacturerWordRow,
     MemberRow,
     MoietyRow,
     PatientRuleRow,
@@ -65,6 +68,11 @@ class Tables:
     pregnancy_gnuhealth: list[PregnancyRow] = field(default_factory=list)
     stopp_rules: list[PatientRuleRow] = field(default_factory=list)
     moieties: list[MoietyRow] = field(default_factory=list)
+    # Korea's patient-level DUR rules (issue 14).
+    dur_rules: list[DurRuleRow] = field(default_factory=list)
+    # Evidence strength per rule (issue 18): build/evidence.py, filled in by the build after the merge.
+    evidence_strength: list[Any] = field(default_factory=list)
+    manufacturer_words: list[ManufacturerWordRow] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
@@ -125,7 +133,8 @@ def merge_rules(rules: Iterable[RuleRow], problems: list[str]) -> list[RuleRow]:
         grouped.setdefault(_ordered(rule), []).append(rule)
     merged: list[RuleRow] = []
     for key, group in grouped.items():
-        group.sort(key=lambda r: (r.sources, r))
+        # QĐ 5948's texts first (the national text leads in every language); then source order.
+        group.sort(key=lambda r: (all(c.source != QD5948 for c in r.sources), r.sources, r))
         texts = {name: " | ".join(_distinct(getattr(r, name) for r in group)) for name in _TEXT_FIELDS}
         cites: list[SourceCite] = sorted({c for r in group for c in r.sources})
         severity = max((r.severity for r in group), key=SEVERITIES.index)
@@ -142,6 +151,9 @@ def merge_rules(rules: Iterable[RuleRow], problems: list[str]) -> list[RuleRow]:
     return merged
 
 
+_SEVERITY_RANK = ("", "minor", "moderate", "major", "contraindicated")
+
+
 def merge_cross_reactivity(rows: Iterable[CrossReactivityRow]) -> list[CrossReactivityRow]:
     """One row per ordered pair; if two source rows disagree, cross-reactive wins (fail safe), both bases kept."""
     grouped: dict[tuple[str, str], list[CrossReactivityRow]] = {}
@@ -154,6 +166,8 @@ def merge_cross_reactivity(rows: Iterable[CrossReactivityRow]) -> list[CrossReac
             any(r.cross_reactive for r in group),
             " | ".join(_distinct(r.basis for r in sorted(group))),
             " | ".join(_distinct(r.source for r in sorted(group))),
+            # The highest severity any cross-reactive row gives (fail safe, as for interactions).
+            max((r.severity for r in group if r.cross_reactive), key=_SEVERITY_RANK.index, default=""),
         )
         for (a, b), group in grouped.items()
     ]

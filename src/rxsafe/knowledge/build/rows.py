@@ -44,6 +44,28 @@ class ProductRow:
     strengths: tuple[str, ...]
     dosage_form: str
     source: str
+    # Issue 15: the product table merges several sources by registration number (build/vn_registry.py).
+    other_names: tuple[str, ...] = ()
+    insurance_codes: tuple[str, ...] = ()
+    manufacturer: str = ""
+    country: str = ""
+    agreement: str = ""
+    # The match keys of the brand and its other names (matching.vocabulary.brand_key), made once at build
+    # so that loading 12,000 products does not re-read every name (start-up).
+    brand_keys: tuple[str, ...] = ()
+    # The match key of each name's first word when the name has more ("Nexium" of "Nexium Mups"): the brand
+    # family a prescriber means when writing the brand without the product's suffix.
+    family_keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, order=True)
+class ManufacturerWordRow:
+    """A word of a manufacturer's or country's name, as prescription lines write it after an INN."""
+
+    word: str
+    kind: str
+    products: int
+    source: str
 
 
 @dataclass(frozen=True, order=True)
@@ -90,6 +112,8 @@ class CrossReactivityRow:
     cross_reactive: bool
     basis: str
     source: str
+    # The severity of the allergy conflict the pair raises (knowledge/SEVERITY.md); empty when not cross-reactive.
+    severity: str = "major"
 
 
 @dataclass(frozen=True, order=True)
@@ -202,6 +226,31 @@ class PatientRuleRow:
     source: SourceCite
 
 
+@dataclass(frozen=True, order=True)
+class DurRuleRow:
+    """One patient-level rule of Korea's DUR for one ingredient (knowledge/dur_rules.tsv, issue 14).
+
+    ``kind``: ``age``, ``pregnancy``, ``daily_dose``, ``duration``, ``elderly``, ``lactation``. A rule written for
+    a combination names all its components in ``combination`` (`` + ``-joined) and applies only to a line that
+    holds them all. Numbers as text; empty where the kind does not use them.
+    """
+
+    rule_id: str
+    kind: str
+    inn: str
+    combination: str
+    grade: str
+    limit_mg: str
+    max_days: str
+    below_age: str
+    from_age: str
+    forms_ko: str
+    # The route families the forms name (oral, injection, skin …; `` | ``-joined), empty when unknown or all.
+    routes: str
+    text_ko: str
+    source: SourceCite
+
+
 @dataclass
 class PatientRules:
     """What the patient-level source modules add (kept apart from ``Contribution``: these tables are not merged)."""
@@ -210,5 +259,6 @@ class PatientRules:
     age_restrictions: list[AgeRestrictionRow] = field(default_factory=list)
     pregnancy: list[PregnancyRow] = field(default_factory=list)
     stopp_rules: list[PatientRuleRow] = field(default_factory=list)
+    dur_rules: list[DurRuleRow] = field(default_factory=list)
     # (source, what was left out and why): printed by the build.
     skipped: list[tuple[str, str]] = field(default_factory=list)

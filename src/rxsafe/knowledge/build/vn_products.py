@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rxsafe.knowledge.build import vn_registry
 from rxsafe.knowledge.build.names import fold, skeleton, split_strength
 from rxsafe.knowledge.build.rows import AliasRow, Contribution, IngredientRow, ProductRow
 
@@ -98,9 +99,15 @@ def _vi_spellings(spellings: dict[str, Counter[str]], out: Contribution) -> None
         out.ingredients.append(IngredientRow(inn, vi_name=vi_name, sources=(SOURCE,)))
 
 
-def contribute(ctx: BuildContext, report: ProductReport | None = None) -> Contribution:
-    """Products whose every ingredient maps, keyed by registration number."""
+def contribute(
+    ctx: BuildContext, report: ProductReport | None = None, registry: vn_registry.RegistryReport | None = None
+) -> Contribution:
+    """Products whose every ingredient maps, one per registration number (with the register and tender list).
+
+    The DAV register extract and the tender list are merged in by ``vn_registry``.
+    """
     report = report if report is not None else ProductReport()
+    registry = registry if registry is not None else vn_registry.RegistryReport()
     out = Contribution()
     seen_ids: set[str] = set()
     spellings: dict[str, Counter[str]] = {}
@@ -152,5 +159,7 @@ def contribute(ctx: BuildContext, report: ProductReport | None = None) -> Contri
                 source=f"{SOURCE};thuoc-{page}",
             )
         )
+    records = [*vn_registry.tender_records(ctx, registry), *vn_registry.dav_records(ctx, registry)]
+    out.products = vn_registry.merge_products(out.products, records, registry)
     _vi_spellings(spellings, out)
     return out

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from rxsafe.knowledge.build.evidence import EvidenceStrengthRow
 from rxsafe.knowledge.build.merge import Tables
 from rxsafe.knowledge.build.rows import (
     AgeRestrictionRow,
@@ -20,7 +21,9 @@ from rxsafe.knowledge.build.rows import (
     ClassRow,
     CrossReactivityRow,
     DoseLimitRow,
+    DurRuleRow,
     IngredientRow,
+    ManufacturerWordRow,
     MemberRow,
     MoietyRow,
     PatientRuleRow,
@@ -48,6 +51,9 @@ TABLES: tuple[tuple[str, type[Any], str], ...] = (
     ("pregnancy_gnuhealth.tsv", PregnancyRow, "pregnancy_gnuhealth"),
     ("stopp_rules.tsv", PatientRuleRow, "stopp_rules"),
     ("moieties.tsv", MoietyRow, "moieties"),
+    ("dur_rules.tsv", DurRuleRow, "dur_rules"),
+    ("evidence_strength.tsv", EvidenceStrengthRow, "evidence_strength"),
+    ("manufacturer_words.tsv", ManufacturerWordRow, "manufacturer_words"),
 )
 
 
