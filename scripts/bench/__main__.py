@@ -36,7 +36,7 @@ from rxsafe.ehr.duckdb_store import DuckDBRecordStore
 from rxsafe.gen import medication_safety_pb2 as pb
 from rxsafe.service.access import AccessFile, Purpose, Role
 from rxsafe.service.interceptors import PURPOSE_HEADER, USER_HEADER
-from scripts import bench_alerts
+from scripts import bench_alerts, bench_workers
 from scripts.bench import echo_server, loadgen, micro, newcheck, report, workload
 from scripts.bench.procs import ProcessGroup, Server
 from scripts.bench.report import BY_ID, ECHO, INLINE, Cell, fmt, target_line
@@ -539,6 +539,7 @@ def run(options: Options, workdir: Path, procs: ProcessGroup) -> int:  # noqa: P
     failed += [f"{new.failed} of the new prescriptions (issue 16 cells)"] if new.failed else []
     for what in failed:
         _out(f"FAILED CALLS: {what}")
+    _out("\n" + "\n".join(bench_workers.section(workdir, procs, options.distinct, _say)))  # issue 17: --workers N
     _out(f"total bench time: {time.perf_counter() - started:.0f} s")
     return EXIT_CALLS_FAILED if failed or distinct.failed else EXIT_OK
 

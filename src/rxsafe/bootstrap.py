@@ -6,16 +6,22 @@ import ctypes
 import gc
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rxsafe.app.policy_file import load_policy
 from rxsafe.app.service import SafetyService
 from rxsafe.core.errors import Unavailable
 from rxsafe.ehr.duckdb_store import DuckDBRecordStore
 from rxsafe.ehr.seed import seed_demo_patients
+from rxsafe.ehr.store import RecordStore
 from rxsafe.knowledge.loader import KnowledgeBase, load_knowledge
 from rxsafe.matching.resolver import NameResolver
 from rxsafe.matching.vocabulary import load_vocabulary
 
+if TYPE_CHECKING:
+    from rxsafe.ehr.postgres_store import PostgresRecordStore
+
+DEFAULT_POOL_SIZE = 8  # PostgreSQL connections per process (rxsafe.ehr.postgres_store.DEFAULT_POOL_SIZE)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_KNOWLEDGE = REPO_ROOT / "knowledge"
 DEFAULT_DB = REPO_ROOT / "var" / "rxsafe.duckdb"
@@ -41,10 +47,14 @@ def build_service(
     seed: bool = True,
     loaded: KnowledgeBase | None = None,
     policy: Path | None = None,
+    store_url: str | None = None,
+    pool_size: int = DEFAULT_POOL_SIZE,
 ) -> SafetyService:
     """A ready service. With ``db`` None, checks run in-process on inline patients and nothing is stored.
 
-    ``policy`` names a facility policy file (TOML); without one the default policy applies.
+    ``policy`` names a facility policy file (TOML); without one the default policy applies. ``store_url``
+    (``postgresql://…``) puts the records on PostgreSQL instead of the DuckDB file, ``pool_size`` connections at
+    most.
     """
     folder = knowledge_dir(knowledge)
     # Loading allocates hundreds of thousands of objects that all live on: collections during it find nothing
@@ -54,12 +64,14 @@ def build_service(
     try:
         kb = loaded or load_knowledge(folder)
         resolver = load_matching(folder)
-        store = None
-        if db is not None:
+        store: RecordStore | None = None
+        if store_url is not None:
+            store = open_postgres_store(store_url, pool_size=pool_size)
+        elif db is not None:
             db.parent.mkdir(parents=True, exist_ok=True)
             store = DuckDBRecordStore(db)
-            if seed:
-                seed_demo_patients(store)
+        if store is not None and seed:
+            seed_demo_patients(store)
         service = SafetyService(
             knowledge=kb, resolver=resolver, store=store, policy=load_policy(policy) if policy is not None else None
         )
@@ -71,6 +83,13 @@ def build_service(
     gc.collect()
     gc.freeze()
     return service
+
+
+def open_postgres_store(url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> PostgresRecordStore:
+    """The PostgreSQL record store at ``url`` (migrated on opening)."""
+    from rxsafe.ehr.postgres_store import PostgresRecordStore  # noqa: PLC0415 -- psycopg only when asked for
+
+    return PostgresRecordStore(url, pool_size=pool_size)
 
 
 _M_ARENA_MAX = -8  # glibc's mallopt parameter number (malloc.h)

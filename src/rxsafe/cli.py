@@ -103,6 +103,14 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 -- one flat list of c
         "--http-port", type=int, default=None, help="also serve CDS Hooks 2.0 over HTTP on this port (off by default)"
     )
     serve.add_argument("--cds-jwt", type=Path, default=None, help="CDS Hooks JWT issuers and keys (JSON; see README)")
+    serve.add_argument(
+        "--store", default=None, help="record store: postgresql://… (several workers/replicas) or a DuckDB file path"
+    )
+    serve.add_argument("--workers", type=int, default=1, help="server processes on the port (PostgreSQL store only)")
+    serve.add_argument("--pool-size", type=int, default=8, help="PostgreSQL connections per process (default 8)")
+    # Set by the supervisor of --workers N for each worker process; not for people.
+    serve.add_argument("--worker-index", type=int, default=None, help=argparse.SUPPRESS)
+    serve.add_argument("--control-fd", type=int, default=None, help=argparse.SUPPRESS)
     serve.set_defaults(run=_serve)
 
     check = sub.add_parser("check", help="check a prescription (proto3 JSON in, proto3 JSON out)")
@@ -153,6 +161,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 -- one flat list of c
     for parser_ in (show, verify):
         parser_.add_argument("--server", help="HOST:PORT of a running server (needs the reviewer role)")
         parser_.add_argument("--db", type=Path, default=None, help="read the store file directly (server stopped)")
+        parser_.add_argument("--store", default=None, help="read a PostgreSQL store directly (postgresql://…)")
         _client_options(parser_)
     show.set_defaults(run=_audit_show)
     verify.set_defaults(run=_audit_verify)
@@ -222,12 +231,22 @@ def _client_options(parser: argparse.ArgumentParser) -> None:
 def _serve(args: argparse.Namespace) -> int:
     # Imported here (noqa: PLC0415): keeps `rxsafe --help` fast.
     from rxsafe.bootstrap import DEFAULT_DB, build_service, limit_malloc_arenas  # noqa: PLC0415
+    from rxsafe.ehr.postgres_store import is_postgres_url  # noqa: PLC0415
     from rxsafe.service.logs import configure_logging  # noqa: PLC0415
     from rxsafe.service.server import TlsFiles, prepare_access, serve  # noqa: PLC0415
+    from rxsafe.service.workers import WorkerLink  # noqa: PLC0415
 
     limit_malloc_arenas()
     configure_logging()
-    db: Path = args.db or DEFAULT_DB
+    store_url = args.store if args.store and is_postgres_url(args.store) else None
+    db: Path = Path(args.store) if args.store and store_url is None else (args.db or DEFAULT_DB)
+    if args.workers < 1:
+        raise InvalidRequest("--workers", "must be at least 1")
+    if args.workers > 1 and store_url is None:
+        raise InvalidRequest(
+            "--workers",
+            "DuckDB lets one process write a store file, so --workers above 1 needs --store postgresql://…",
+        )
     tls = None
     if args.tls_cert or args.tls_key:
         if not (args.tls_cert and args.tls_key):
@@ -241,8 +260,19 @@ def _serve(args: argparse.Namespace) -> int:
     elif dev_key:
         # Shown once, on the terminal; never in the JSON log.
         print(f"development API key (also in {access_path.with_name('dev.key')}): {dev_key}", flush=True)
-    make_private(*store_files(db))  # a store created before files were private
-    service = build_service(db=db, knowledge=args.knowledge, seed=not args.no_seed, policy=args.policy)
+    if args.workers > 1:
+        return _supervise(args, store_url or "", access_path)
+    if store_url is None:
+        make_private(*store_files(db))  # a store created before files were private
+    worker = WorkerLink(args.worker_index, args.control_fd) if args.worker_index is not None else None
+    service = build_service(
+        db=None if store_url else db,
+        knowledge=args.knowledge,
+        seed=not args.no_seed,
+        policy=args.policy,
+        store_url=store_url,
+        pool_size=args.pool_size,
+    )
     asyncio.run(
         serve(
             service,
@@ -250,11 +280,13 @@ def _serve(args: argparse.Namespace) -> int:
             args.port,
             access=access,
             tls=tls,
+            reuse_port=worker is not None,
             metrics_port=args.metrics_port,
             access_path=access_path,
             knowledge_path=args.knowledge,
             http=_http_options(args, tls),
             policy_path=args.policy,
+            worker=worker,
         )
     )
     return EXIT_OK
@@ -268,6 +300,34 @@ def _http_options(args: argparse.Namespace, tls: TlsFiles | None) -> HttpOptions
 
     cert, key = (tls.cert, tls.key) if tls else (None, None)
     return HttpOptions(port=args.http_port, jwt_config=args.cds_jwt, tls_cert=cert, tls_key=key)
+
+
+def _supervise(args: argparse.Namespace, store_url: str, access_path: Path) -> int:
+    """``--workers N``: migrate and seed once, then N worker processes on the port (``service.workers``)."""
+    from rxsafe.bootstrap import open_postgres_store  # noqa: PLC0415
+    from rxsafe.ehr.seed import seed_demo_patients  # noqa: PLC0415
+    from rxsafe.service.workers import Supervisor, worker_command  # noqa: PLC0415
+
+    with open_postgres_store(store_url, pool_size=1) as store:
+        if not args.no_seed:
+            seed_demo_patients(store)
+    options = ["--host", args.host, "--store", store_url, "--no-seed", "--access", str(access_path)]
+    options += ["--pool-size", str(args.pool_size)]
+    for flag, value in (
+        ("--knowledge", args.knowledge),
+        ("--tls-cert", args.tls_cert),
+        ("--tls-key", args.tls_key),
+        ("--tls-client-ca", args.tls_client_ca),
+        ("--policy", args.policy),
+        ("--http-port", args.http_port),
+        ("--cds-jwt", args.cds_jwt),
+    ):
+        if value is not None:
+            options += [flag, str(value)]
+    if args.behind_tls_proxy:
+        options.append("--behind-tls-proxy")
+    supervisor = Supervisor(args.workers, args.host, args.port, worker_command(options, args.metrics_port))
+    return supervisor.run()
 
 
 def _audit_show(args: argparse.Namespace) -> int:
@@ -296,9 +356,12 @@ def _audit_trail(args: argparse.Namespace, patient_id: str | None) -> pb.AuditTr
         trail = pb.AuditTrail()
         trail.MergeFromString(asyncio.run(_unary(args, "GetAuditTrail", request)).SerializeToString())
         return trail
-    from rxsafe.bootstrap import DEFAULT_DB  # noqa: PLC0415 -- keep `rxsafe --help` fast
+    from rxsafe.bootstrap import DEFAULT_DB, open_postgres_store  # noqa: PLC0415 -- keep `rxsafe --help` fast
     from rxsafe.ehr.duckdb_store import DuckDBRecordStore  # noqa: PLC0415
 
+    if args.store:
+        with open_postgres_store(args.store, pool_size=1) as pg:
+            return convert.audit_to_pb(pg.audit_events(patient_id), pg.verify_audit())
     with DuckDBRecordStore(args.db or DEFAULT_DB) as store:
         rows = store.audit_events(patient_id)
         return convert.audit_to_pb(rows, store.verify_audit())

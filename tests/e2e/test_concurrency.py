@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import grpc
+import pytest
 
 from rxsafe.ehr.seed import DEMO_CARDIOVASCULAR
 from rxsafe.gen import medication_safety_pb2 as pb
-from tests.e2e.conftest import RunningServer, start_server
+from tests.e2e.conftest import RunningServer, start_server, stop_server
+from tests.postgres import fresh_schema, url_with_schema
 
 
 def request(text: str) -> pb.CheckPrescriptionRequest:
@@ -21,7 +24,20 @@ def request(text: str) -> pb.CheckPrescriptionRequest:
     )
 
 
-def test_two_racing_commits_for_one_patient_one_wins_one_is_stale(server: RunningServer) -> None:
+@pytest.fixture(params=["duckdb", "postgres"])
+def racing_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """The session's DuckDB server, or one server process on a fresh PostgreSQL schema."""
+    if request.param == "duckdb":
+        yield request.getfixturevalue("server")
+        return
+    with fresh_schema("rxsafe_race") as schema:
+        running = start_server(tmp_path_factory.mktemp("pg") / "rxsafe.duckdb", "--store", url_with_schema(schema))
+        yield running
+        stop_server(running)
+
+
+def test_two_racing_commits_for_one_patient_one_wins_one_is_stale(racing_server: RunningServer) -> None:
+    server = racing_server
     stub = server.stub()
     first = stub.CheckPrescription(request("Omeprazol 20mg"), timeout=10)
     second = stub.CheckPrescription(request("Pantoprazol 40mg"), timeout=10)

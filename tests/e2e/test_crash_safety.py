@@ -1,7 +1,8 @@
 """Crash safety, proven: commits from several clients with retries while the server is SIGKILLed at random.
 
-Every acknowledged commit must be in the record exactly once, no partial write may exist, and a retry after the
-restart must return the original answer. Bounded in time; prints its figures.
+On both stores (a DuckDB file; a PostgreSQL schema). Every acknowledged commit must be in the record exactly once,
+no partial write may exist, and a retry after the restart must return the original answer. Bounded in time; prints
+its figures.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import random
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -17,15 +19,19 @@ from typing import Any
 
 import duckdb
 import grpc
+import psycopg
 import pytest
+from psycopg import sql
 
 from rxsafe.core.enums import AllergyStatus
 from rxsafe.core.models import Medication, PatientRecord
 from rxsafe.ehr.duckdb_store import DuckDBRecordStore
+from rxsafe.ehr.postgres_store import PostgresRecordStore
 from rxsafe.gen import medication_safety_pb2 as pb
 from rxsafe.gen import medication_safety_pb2_grpc as pb_grpc
 from rxsafe.service.access import AccessFile, Role
 from tests.e2e.conftest import RunningServer, start_server, stop_server
+from tests.postgres import POSTGRES_URL, fresh_schema, url_with_schema
 
 CLIENTS = 4
 PATIENTS_PER_CLIENT = 3
@@ -41,6 +47,7 @@ class Shared:
 
     server: RunningServer
     key: str
+    options: tuple[str, ...] = ()  # the server's store options, for every restart
     lock: threading.Lock = field(default_factory=threading.Lock)
     # idempotency key -> (check id, prescription id)
     acknowledged: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -49,9 +56,43 @@ class Shared:
     done: threading.Event = field(default_factory=threading.Event)
 
 
-def _seed(db: Path) -> list[str]:
+@dataclass(frozen=True)
+class CrashStore:
+    """The store under test: the server's extra options, a direct handle for seeding, raw queries afterwards."""
+
+    db: Path
+    schema: str | None = None  # a PostgreSQL schema, else the DuckDB file ``db``
+
+    @property
+    def server_options(self) -> tuple[str, ...]:
+        return ("--store", url_with_schema(self.schema)) if self.schema else ()
+
+    def open(self) -> DuckDBRecordStore:
+        if self.schema:
+            return PostgresRecordStore(POSTGRES_URL, schema=self.schema, pool_size=1)
+        return DuckDBRecordStore(self.db)
+
+    def query(self, statement: str) -> list[tuple[Any, ...]]:
+        if self.schema:
+            with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+                conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
+                return conn.execute(statement).fetchall()  # type: ignore[arg-type]  # the test's constant SQL
+        with duckdb.connect(str(self.db), read_only=True) as conn:
+            return conn.execute(statement).fetchall()
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def crash_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CrashStore]:
+    if request.param == "duckdb":
+        yield CrashStore(tmp_path / "rxsafe.duckdb")
+        return
+    with fresh_schema("rxsafe_crash") as schema:
+        yield CrashStore(tmp_path / "rxsafe.duckdb", schema)
+
+
+def _seed(target: CrashStore) -> list[str]:
     ids = [f"5000000{n:05d}" for n in range(CLIENTS * PATIENTS_PER_CLIENT)]
-    with DuckDBRecordStore(db) as store:
+    with target.open() as store:
         for pid in ids:
             store.upsert_patient(
                 PatientRecord(
@@ -125,7 +166,7 @@ def _killer(shared: Shared, rng: random.Random) -> None:
             old = shared.server
         old.process.send_signal(signal.SIGKILL)
         old.process.wait()
-        restarted = start_server(old.db)
+        restarted = start_server(old.db, *shared.options)
         with shared.lock:
             shared.server = restarted
             shared.kills += 1
@@ -134,13 +175,14 @@ def _killer(shared: Shared, rng: random.Random) -> None:
 
 
 @pytest.mark.slow
-def test_acknowledged_commits_survive_sigkill_exactly_once(tmp_path: Path) -> None:
-    db = tmp_path / "rxsafe.duckdb"
-    patients = _seed(db)
+def test_acknowledged_commits_survive_sigkill_exactly_once(tmp_path: Path, crash_store: CrashStore) -> None:
+    db = crash_store.db
+    patients = _seed(crash_store)
     access = AccessFile()
     key = access.create_key((Role.PRESCRIBER,), "crash test")
     access.save(tmp_path / "access.json")
-    shared = Shared(server=start_server(db), key=key)
+    options = crash_store.server_options
+    shared = Shared(server=start_server(db, *options), key=key, options=options)
     rng = random.Random(20261126)
     killer = threading.Thread(target=_killer, args=(shared, rng), daemon=True)
     clients = [
@@ -167,26 +209,27 @@ def test_acknowledged_commits_survive_sigkill_exactly_once(tmp_path: Path) -> No
         replays += 1
     stop_server(shared.server)
 
-    with duckdb.connect(str(db), read_only=True) as conn:
-        rows = conn.execute("SELECT idempotency_key, prescription_id FROM prescriptions").fetchall()
-        by_key: dict[str, list[str]] = {}
-        for idem_key, prescription_id in rows:
-            by_key.setdefault(idem_key, []).append(prescription_id)
-        lost = [k for k, (_, p) in shared.acknowledged.items() if by_key.get(k) != [p]]
-        duplicates = [k for k, ps in by_key.items() if len(ps) > 1]
-        partial = conn.execute(
-            """
-            SELECT count(*) FROM prescriptions p
-            WHERE (SELECT count(*) FROM medications m WHERE m.prescription_id = p.prescription_id) != 1
-            """
-        ).fetchone()
-        orphans = conn.execute(
-            """
-            SELECT count(*) FROM medications m
-            WHERE m.prescription_id IS NOT NULL
-              AND NOT EXISTS (SELECT 1 FROM prescriptions p WHERE p.prescription_id = m.prescription_id)
-            """
-        ).fetchone()
+    rows = crash_store.query("SELECT idempotency_key, prescription_id FROM prescriptions")
+    by_key: dict[str, list[str]] = {}
+    for idem_key, prescription_id in rows:
+        by_key.setdefault(idem_key, []).append(prescription_id)
+    lost = [k for k, (_, p) in shared.acknowledged.items() if by_key.get(k) != [p]]
+    duplicates = [k for k, ps in by_key.items() if len(ps) > 1]
+    partial = crash_store.query(
+        """
+        SELECT count(*) FROM prescriptions p
+        WHERE (SELECT count(*) FROM medications m WHERE m.prescription_id = p.prescription_id) != 1
+        """
+    )[0]
+    orphans = crash_store.query(
+        """
+        SELECT count(*) FROM medications m
+        WHERE m.prescription_id IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM prescriptions p WHERE p.prescription_id = m.prescription_id)
+        """
+    )[0]
+    with crash_store.open() as store:
+        chain = store.verify_audit()
     print(
         f"\ncrash test: commits sent {shared.sent}, acknowledged {len(shared.acknowledged)}, kills {shared.kills}, "
         f"duplicates found {len(duplicates)}, lost found {len(lost)}, partial writes "
@@ -198,3 +241,4 @@ def test_acknowledged_commits_survive_sigkill_exactly_once(tmp_path: Path) -> No
     assert duplicates == []
     assert partial == (0,)
     assert orphans == (0,)
+    assert chain.ok, chain.problem

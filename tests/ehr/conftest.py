@@ -20,6 +20,9 @@ from rxsafe.core.models import (
     StoredCheck,
 )
 from rxsafe.ehr.duckdb_store import DuckDBRecordStore
+from rxsafe.ehr.postgres_sql import PgCursor
+from rxsafe.ehr.postgres_store import PostgresRecordStore
+from tests.postgres import POSTGRES_URL, fresh_schema
 
 AS_OF = date(2026, 1, 15)
 
@@ -31,11 +34,18 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "records.duckdb"
 
 
-@pytest.fixture
-def store(db_path: Path) -> Iterator[DuckDBRecordStore]:
-    s = DuckDBRecordStore(db_path)
-    yield s
-    s.close()
+@pytest.fixture(params=["duckdb", "postgres"])
+def store(request: pytest.FixtureRequest, db_path: Path) -> Iterator[DuckDBRecordStore]:
+    """The store contract runs on both stores: a DuckDB file, and a fresh PostgreSQL schema (dropped after)."""
+    if request.param == "duckdb":
+        s = DuckDBRecordStore(db_path)
+        yield s
+        s.close()
+        return
+    with fresh_schema() as schema:
+        pg = PostgresRecordStore(POSTGRES_URL, schema=schema)
+        yield pg
+        pg.close()
 
 
 CountRows = Callable[[DuckDBRecordStore, str], int]
@@ -44,6 +54,10 @@ RawQuery = Callable[..., list[tuple[Any, ...]]]
 
 def _raw(store: DuckDBRecordStore, sql: str, *params: object) -> list[tuple[Any, ...]]:
     # Tests look at the raw tables on purpose, on a cursor of the store's own connection.
+    if isinstance(store, PostgresRecordStore):
+        with store._connection("test") as conn:
+            found = PgCursor(conn.cursor()).execute(sql, list(params))  # type: ignore[arg-type]  # a RawCursor
+            return found.fetchall() if found.raw.description is not None else []
     cur = store._conn.cursor()
     try:
         return cur.execute(sql, list(params)).fetchall()

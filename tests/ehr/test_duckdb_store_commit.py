@@ -240,7 +240,7 @@ def test_a_failure_in_the_middle_of_a_commit_leaves_nothing(
         raise RuntimeError("disk on fire, after the prescription and its medications were written")
 
     # Overrides are written after the prescription and medication rows: failing there tests the rollback.
-    monkeypatch.setattr(DuckDBRecordStore, "_insert_overrides", explode)
+    monkeypatch.setattr(type(store), "_insert_overrides", explode)
     with pytest.raises(RuntimeError, match="disk on fire"):
         _commit(store, "chk-1", "key-1")
 

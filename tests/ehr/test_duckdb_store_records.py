@@ -197,6 +197,8 @@ def test_a_broken_stored_report_is_unavailable(store: DuckDBRecordStore, make_ch
 
 
 def test_patient_lookup_uses_the_art_index(store: DuckDBRecordStore, raw: RawQuery) -> None:
+    if type(store) is not DuckDBRecordStore:
+        pytest.skip("reads DuckDB's ART index plans; the PostgreSQL store has B-tree indexes on patient_id")
     # Enough rows that a sequential scan would cost something; on a tiny table DuckDB rightly scans.
     raw(
         store,

@@ -151,6 +151,20 @@ def test_conflicts_export_as_valid_detected_issues() -> None:
     assert issues[0]["implicated"][0]["display"].startswith("medication medication-1: Warfarin 5mg")
 
 
+def test_every_conflict_kind_exports_as_a_valid_detected_issue() -> None:
+    # Issue 14 added DURATION and LACTATION; RENAL, PREGNANCY and AGE conflicts once raised a KeyError on export.
+    conflicts = tuple(
+        Conflict(id=f"c-{n:04x}", kind=kind, severity=Severity.MAJOR, line_indexes=(0,))
+        for n, kind in enumerate(ConflictKind)
+    )
+    bundle = report_bundle(_report().model_copy(update={"conflicts": conflicts}))
+    Bundle.model_validate(bundle)
+    codes = {e["resource"]["code"]["text"]: e["resource"]["code"].get("coding") for e in bundle["entry"]}
+    assert set(codes) == {k.value for k in ConflictKind}
+    assert codes["PREGNANCY"][0]["code"] == "PREG" and codes["LACTATION"][0]["code"] == "LACT"
+    assert codes["RENAL"] is None  # no ActCode says "renal": the kind is given as text only
+
+
 def test_a_committed_prescription_exports_linked_to_its_issues() -> None:
     stored = StoredCheck(
         report=_report(),

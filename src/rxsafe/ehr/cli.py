@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from rxsafe.ehr.duckdb_store import DuckDBRecordStore
     from rxsafe.ehr.importer import ImportSummary
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -57,6 +58,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", type=Path, default=None, help="DuckDB record store (default var/rxsafe.duckdb)")
+    parser.add_argument("--store", default=None, help="a PostgreSQL record store instead (postgresql://…)")
+
+
+def _open(args: argparse.Namespace, db: Path) -> DuckDBRecordStore:
+    """The store the options name: ``--store postgresql://…``, else the DuckDB file."""
+    if args.store:
+        from rxsafe.bootstrap import open_postgres_store  # noqa: PLC0415 -- psycopg only when asked for
+
+        return open_postgres_store(args.store, pool_size=2)
+    from rxsafe.ehr.duckdb_store import DuckDBRecordStore  # noqa: PLC0415 -- keep `rxsafe --help` fast
+
+    return DuckDBRecordStore(db)
 
 
 def _out(text: str) -> None:
@@ -65,7 +78,6 @@ def _out(text: str) -> None:
 
 def _import(args: argparse.Namespace) -> int:
     from rxsafe.bootstrap import DEFAULT_DB  # noqa: PLC0415 -- keep `rxsafe --help` fast
-    from rxsafe.ehr.duckdb_store import DuckDBRecordStore  # noqa: PLC0415
     from rxsafe.ehr.importer import import_paths  # noqa: PLC0415
 
     db: Path = args.db or DEFAULT_DB
@@ -80,7 +92,7 @@ def _import(args: argparse.Namespace) -> int:
             sys.stderr.write("\n")
         sys.stderr.flush()
 
-    with DuckDBRecordStore(db) as store:
+    with _open(args, db) as store:
         summary = import_paths(
             store, args.files, allow_partial=args.allow_partial, progress=progress if show_progress else None
         )
@@ -124,7 +136,6 @@ def _show(args: argparse.Namespace) -> int:
     from rxsafe.bootstrap import DEFAULT_DB, knowledge_dir  # noqa: PLC0415
     from rxsafe.core.errors import InvalidRequest, PatientNotFound  # noqa: PLC0415
     from rxsafe.core.policy import Policy  # noqa: PLC0415
-    from rxsafe.ehr.duckdb_store import DuckDBRecordStore  # noqa: PLC0415
     from rxsafe.ehr.identifiers import is_personal_id  # noqa: PLC0415
     from rxsafe.ehr.show import patient_view  # noqa: PLC0415
     from rxsafe.matching.resolver import NameResolver  # noqa: PLC0415
@@ -133,7 +144,7 @@ def _show(args: argparse.Namespace) -> int:
     if not is_personal_id(args.patient_id):
         raise InvalidRequest("patient_id", "must be the 12-digit personal identification number")
     resolver = NameResolver(load_vocabulary(knowledge_dir(args.knowledge)))
-    with DuckDBRecordStore(args.db or DEFAULT_DB) as store:
+    with _open(args, args.db or DEFAULT_DB) as store:
         record = store.get_patient(args.patient_id)
         if record is None:
             raise PatientNotFound("no patient with this personal ID in the record store")
@@ -157,10 +168,9 @@ def _show(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from rxsafe.bootstrap import DEFAULT_DB  # noqa: PLC0415
     from rxsafe.core.errors import CheckNotFound  # noqa: PLC0415
-    from rxsafe.ehr.duckdb_store import DuckDBRecordStore  # noqa: PLC0415
     from rxsafe.ehr.fhir_io import prescription_bundle, report_bundle  # noqa: PLC0415
 
-    with DuckDBRecordStore(args.db or DEFAULT_DB) as store:
+    with _open(args, args.db or DEFAULT_DB) as store:
         stored = store.get_check(args.check_id)
     if stored is None:
         raise CheckNotFound(f"no check {args.check_id!r}")

@@ -799,6 +799,12 @@ class DuckDBRecordStore:
                 """,
                 rows,
             )
+        self._insert_override_clients(cur, overrides, prescription_id)
+
+    def _insert_override_clients(
+        self, cur: duckdb.DuckDBPyConnection, overrides: tuple[Override, ...], prescription_id: str
+    ) -> None:
+        """The calling system that asserted each override's user (migration 7; both stores)."""
         clients = [[prescription_id, o.conflict_id, o.asserted_by_client] for o in overrides if o.asserted_by_client]
         if clients:
             cur.executemany(

@@ -425,7 +425,13 @@ _ISSUE_CODE = {
     ConflictKind.DUPLICATE_THERAPY: ("DUPTHPY", "Duplicate Therapy Alert"),
     ConflictKind.DOSE: ("DOSE", "Dosage problem"),
     ConflictKind.DURATION: ("DOSEDURH", "High Dose Duration Alert"),
+    ConflictKind.AGE: ("AGE", "Age Alert"),
+    ConflictKind.PREGNANCY: ("PREG", "Pregnancy Alert"),
+    ConflictKind.LACTATION: ("LACT", "Lactation Alert"),
+    ConflictKind.DRUG_DISEASE: ("COND", "Condition Alert"),
 }
+# RENAL (an eGFR-based STOPP rule) and OMISSION (START) have no v3 ActCode of their own: their DetectedIssue.code
+# carries the kind as text only, rather than a code that would say something else.
 # DetectedIssue.severity is high | moderate | low.
 _ISSUE_SEVERITY = {
     Severity.CONTRAINDICATED: "high",
@@ -456,14 +462,17 @@ def _patient_reference(patient_id: str) -> dict[str, Any]:
 
 def detected_issue(conflict: Conflict, report: ConflictReport, implicated: Sequence[str] = ()) -> dict[str, Any]:
     """One conflict as a DetectedIssue (JSON), validated; ``implicated`` are references to MedicationRequests."""
-    code, display = _ISSUE_CODE[conflict.kind]
+    coded = _ISSUE_CODE.get(conflict.kind)
+    code_concept: dict[str, Any] = {"text": conflict.kind.value}
+    if coded is not None:
+        code_concept["coding"] = [{"system": ACT_CODE, "code": coded[0], "display": coded[1]}]
     issue: dict[str, Any] = {
         "resourceType": "DetectedIssue",
         "id": f"{report.check_id}-{conflict.id}".replace("_", "-")[:64],
         "extension": _tier_extensions(conflict),
         "identifier": [{"system": CHECK_SYSTEM, "value": f"{report.check_id}/{conflict.id}"}],
         "status": "final",
-        "code": {"coding": [{"system": ACT_CODE, "code": code, "display": display}], "text": conflict.kind.value},
+        "code": code_concept,
         "severity": _ISSUE_SEVERITY[conflict.severity],
         "patient": _patient_reference(report.patient_id),
         "identifiedDateTime": report.checked_at or report.as_of.isoformat(),

@@ -165,17 +165,23 @@ class Counts:
             bucket[table] = bucket.get(table, 0) + n
 
 
-_column_types: dict[str, dict[str, str]] = {}
+_column_types: dict[tuple[str, str], dict[str, str]] = {}
 
 
 def _types(cur: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
-    """Column → SQL type, read once from the catalogue (the schema is fixed for a given migration level)."""
-    if table not in _column_types:
+    """Column → SQL type, read once from the catalogue (the schema is fixed for a given migration level).
+
+    Kept per engine (the cursor's class): DuckDB and PostgreSQL name the same types differently.
+    """
+    key = (type(cur).__name__, table)
+    if key not in _column_types:
         rows = cur.execute(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?", [table]
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_name = ? AND table_schema = current_schema()",
+            [table],
         ).fetchall()
-        _column_types[table] = dict(rows)
-    return _column_types[table]
+        _column_types[key] = dict(rows)
+    return _column_types[key]
 
 
 def insert_rows(cur: duckdb.DuckDBPyConnection, table: Table, rows: Sequence[list[Any]], extra: Sequence[str]) -> None:
@@ -420,7 +426,7 @@ def _refresh_indicators(cur: duckdb.DuckDBPyConnection, patient_ids: list[str]) 
                            row_number() OVER (PARTITION BY patient_id ORDER BY effective DESC NULLS LAST, id DESC) AS n
                     FROM observations
                     WHERE patient_id IN (SELECT unnest($1::VARCHAR[])) AND code = $2 AND value IS NOT NULL
-                ) WHERE n = 1
+                ) AS ranked WHERE n = 1
             ) AS latest
             WHERE patients.patient_id = latest.patient_id
             """,  # noqa: S608 -- the column is one of two constants

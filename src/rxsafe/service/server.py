@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import ipaddress
 import logging
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
@@ -27,6 +29,7 @@ from rxsafe.service.interceptors import AccessInterceptor
 from rxsafe.service.memory import trim_when_idle
 from rxsafe.service.prom import GrpcMetricsInterceptor, expose_service_metrics, start_metrics_server
 from rxsafe.service.servicer import CHECK_ANSWER_METHODS, MedicationSafetyServicer
+from rxsafe.service.workers import WorkerLink
 
 if TYPE_CHECKING:
     from rxsafe.http.server import HttpOptions
@@ -70,6 +73,8 @@ class Reloader:
     knowledge_path: Path | None
     # The facility policy file the server started with (tier rules, suppressions): read again and audited.
     policy_path: Path | None = None
+    # Called after a successful reload (one worker of several tells the supervisor, which tells the others).
+    after: Callable[[], None] | None = None
 
     def __call__(self, actor: Actor | None) -> ReloadResult:
         from rxsafe.bootstrap import knowledge_dir, load_matching  # noqa: PLC0415 -- the composition root, on demand
@@ -85,6 +90,8 @@ class Reloader:
             from rxsafe.app.policy_file import load_policy  # noqa: PLC0415 -- the composition root, on demand
 
             self.service.replace_policy(load_policy(self.policy_path), actor)
+        if self.after is not None:
+            self.after()
         return ReloadResult(previous, knowledge.version, len(access.keys), len(access.tls_clients))
 
 
@@ -140,6 +147,30 @@ def build_server(
     policy_path: Path | None = None,
 ) -> tuple[grpc.aio.Server, int, health.aio.HealthServicer]:
     """A configured, not yet started server bound to ``address`` ("127.0.0.1:0" picks a free port)."""
+    server, port, health_servicer, _ = _build_server(
+        service,
+        address,
+        access=access,
+        tls=tls,
+        reuse_port=reuse_port,
+        access_path=access_path,
+        knowledge_path=knowledge_path,
+        policy_path=policy_path,
+    )
+    return server, port, health_servicer
+
+
+def _build_server(
+    service: SafetyService,
+    address: str,
+    *,
+    access: AccessFile,
+    tls: TlsFiles | None = None,
+    reuse_port: bool = False,
+    access_path: Path | None = None,
+    knowledge_path: Path | None = None,
+    policy_path: Path | None = None,
+) -> tuple[grpc.aio.Server, int, health.aio.HealthServicer, Reloader]:
     interceptor = AccessInterceptor(access)
     budgets = CallBudgets()
     server = grpc.aio.server(
@@ -158,7 +189,7 @@ def build_server(
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
     port = bind_port(server, address, tls)
-    return server, port, health_servicer
+    return server, port, health_servicer, reloader
 
 
 def bind_port(server: grpc.aio.Server, address: str, tls: TlsFiles | None) -> int:
@@ -184,13 +215,17 @@ async def serve(
     knowledge_path: Path | None = None,
     http: HttpOptions | None = None,
     policy_path: Path | None = None,
+    worker: WorkerLink | None = None,
 ) -> None:
     """Serves until SIGTERM or SIGINT, then drains calls in flight (up to ``GRACE_SECONDS``).
 
     With ``metrics_port``, ``/metrics`` (Prometheus text) is served on that port of the same host; with ``http``,
     the CDS Hooks facade (``rxsafe.http``) on its own port, over the same service, access file and audit trail.
+    ``worker`` is set in a worker process of ``--workers N`` (``rxsafe.service.workers``): the process also answers
+    on a loopback port of its own (health probes of this very process), reloads on SIGHUP, and reports to its
+    supervisor.
     """
-    server, bound, health_servicer = build_server(
+    server, bound, health_servicer, reloader = _build_server(
         service,
         f"{host}:{port}",
         access=access,
@@ -201,6 +236,9 @@ async def serve(
         policy_path=policy_path,
     )
     service.record_policy_in_force()
+    own_port = server.add_insecure_port("127.0.0.1:0") if worker is not None else None
+    if worker is not None:
+        reloader.after = worker.reloaded
     metrics_server = None
     if metrics_port is not None:
         expose_service_metrics(service.metrics)
@@ -215,12 +253,34 @@ async def serve(
     serving = health_pb2.HealthCheckResponse.SERVING
     await health_servicer.set("", serving)
     await health_servicer.set(SERVICE_NAME, serving)
-    log.info("serving", extra={"address": f"{host}:{bound}", "knowledge_version": service.knowledge.version})
     idle_trim = asyncio.create_task(trim_when_idle())  # RSS falls back after a load peak
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    if worker is None:
+        log.info("serving", extra={"address": f"{host}:{bound}", "knowledge_version": service.knowledge.version})
+    else:
+        # SIGHUP from the supervisor: another worker reloaded (or the operator asked all of them). Reloading takes
+        # a fraction of a second of CPU, off the event loop; this worker does not report it back.
+        quiet = dataclasses.replace(reloader, after=None)
+
+        def reload_now() -> None:
+            result = quiet(None)
+            log.info("reloaded", extra={"worker": worker.index, "knowledge_version": result.knowledge_version})
+
+        loop.add_signal_handler(signal.SIGHUP, lambda: loop.run_in_executor(None, reload_now))
+        own = f"127.0.0.1:{own_port}"
+        worker.ready(own)
+        log.info(
+            "worker serving",
+            extra={
+                "address": f"{host}:{bound}",
+                "worker": worker.index,
+                "own_address": own,
+                "knowledge_version": service.knowledge.version,
+            },
+        )
     await stop.wait()
     log.info("draining", extra={"grace_seconds": GRACE_SECONDS})
     await health_servicer.enter_graceful_shutdown()

@@ -165,9 +165,14 @@ def build(sources_dir: Path, out_dir: Path, corrections: Path = DEFAULT_CORRECTI
 
 
 def _drug_words(tables: Tables) -> set[str]:
-    """Every word of every ingredient name and alias (folded): never taken for a manufacturer's word."""
+    """Every word of every ingredient name and alias (folded): never taken for a manufacturer's word.
+
+    DrugBank's synonyms are left out: they are long lists of trade and chemical names whose words collide with
+    manufacturers' names (DrugBank's "Dong Quai" would stop "Đông", as in "Omeprazol Đông 20mg", being read as a
+    manufacturer), and a prescription line does not write an ingredient by a DrugBank synonym after its INN.
+    """
     words = {w for row in tables.ingredients for w in fold(f"{row.inn} {row.vi_name}").split()}
-    words.update(w for row in tables.aliases for w in fold(row.alias).split())
+    words.update(w for row in tables.aliases if row.kind != "drugbank_synonym" for w in fold(row.alias).split())
     return words
 
 
