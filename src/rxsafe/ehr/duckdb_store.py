@@ -164,7 +164,7 @@ class DuckDBRecordStore:
         self._writer_cursor: duckdb.DuckDBPyConnection | None = None  # the check writer thread's own
         # Report bodies of memoised results, made once per result (see ``_report_body``), and the hashes of the
         # bodies known to be committed (the writer thread's own).
-        self._template_body = IdentityMemo(_body_of, _REPORT_BODIES_MAX)
+        self._template_body = IdentityMemo(_parts_body_of, _REPORT_BODIES_MAX)
         self._stored_bodies: set[str] = set()
         self._checks = CheckWriter(self._save_checks)
         self._audit = AuditChain()
@@ -979,7 +979,13 @@ class CheckWriter:
 
 
 def _body_of(report: ConflictReport) -> ReportBody:
-    """The stored body of a report and its content hash: the report without its conflicts, and their hashes.
+    """The stored body of a report and its content hash (the whole report; the PostgreSQL store's too)."""
+    text = serialize.dump_report(report)
+    return ReportBody(hashlib.sha256(text.encode("ascii")).hexdigest(), text)
+
+
+def _parts_body_of(report: ConflictReport) -> ReportBody:
+    """The DuckDB body of a report and its content hash: the report without its conflicts, and their hashes.
 
     Each conflict is a body of its own (``report_bodies`` holds both kinds), stored once: a new prescription's
     conflicts toward the record are mostly those of the patient's earlier checks, so a check stores its few new
