@@ -37,7 +37,7 @@ from rxsafe.gen import medication_safety_pb2 as pb
 from rxsafe.service.access import AccessFile, Purpose, Role
 from rxsafe.service.interceptors import PURPOSE_HEADER, USER_HEADER
 from scripts import bench_alerts, bench_workers
-from scripts.bench import echo_server, loadgen, micro, report, workload
+from scripts.bench import echo_server, loadgen, micro, newcheck, report, workload
 from scripts.bench.procs import ProcessGroup, Server
 from scripts.bench.report import BY_ID, ECHO, INLINE, Cell, fmt, target_line
 
@@ -52,6 +52,20 @@ DEFAULT_RESOLVE_ROUNDS = 200
 QUICK_RESOLVE_ROUNDS = 20
 CONCURRENCIES = (1, 8, 64)
 QUICK_CONCURRENCIES = (1, 8)
+# New prescriptions (issue 16): every concurrency, also in the quick run; then memory after this many distinct checks.
+DISTINCT_CONCURRENCIES = (1, 8, 64)
+DISTINCT_CHECKS = 10_000
+QUICK_DISTINCT_CHECKS = 2_000
+# Bodies made for the distinct cells and the memory run; each is sent at most once.
+DISTINCT_BODIES = 24_000
+QUICK_DISTINCT_BODIES = 6_000
+# New checks timed in process per list length (20, 50, 200 medications).
+CPU_CHECKS = {20: 200, 50: 100, 200: 50}
+QUICK_CPU_CHECKS = {20: 60, 50: 30, 200: 15}
+# Checks of the patient before timing: the first builds the record's side of its graph, later ones meet lines
+# at positions not yet seen (32 lines x 5 positions); the first check's own cost is printed too.
+CPU_WARMUP = 100
+QUICK_CPU_WARMUP = 40
 EXIT_OK, EXIT_CALLS_FAILED = 0, 1
 
 
@@ -64,6 +78,10 @@ class Options:
     use_h2load: bool
     xml_rows: int
     distinct: int
+    distinct_checks: int
+    distinct_bodies: int
+    cpu_checks: dict[int, int]
+    cpu_warmup: int
 
 
 def _options(argv: Sequence[str] | None) -> Options:
@@ -94,6 +112,10 @@ def _options(argv: Sequence[str] | None) -> Options:
         xml_rows=20_000 if args.quick else 100_000,
         # More distinct results than every memo on the request path holds (128), so memory shows its ceiling.
         distinct=100 if args.quick else 600,
+        distinct_checks=QUICK_DISTINCT_CHECKS if args.quick else DISTINCT_CHECKS,
+        distinct_bodies=QUICK_DISTINCT_BODIES if args.quick else DISTINCT_BODIES,
+        cpu_checks=QUICK_CPU_CHECKS if args.quick else CPU_CHECKS,
+        cpu_warmup=QUICK_CPU_WARMUP if args.quick else CPU_WARMUP,
     )
 
 
@@ -157,6 +179,129 @@ def _distinct_prescriptions(options: Options, rxsafe: Server, metadata: loadgen.
     answered, failed = loadgen.send_each(rxsafe.address, CHECK_PATH, bodies, metadata=metadata, concurrency=8)
     seconds = time.perf_counter() - started
     return DistinctRun(answered, failed, answered / seconds if seconds else 0.0, rxsafe.rss_mb())
+
+
+@dataclass(frozen=True)
+class NewChecks:
+    """Issue 16: distinct prescriptions against echo with the same client, and memory after many of them."""
+
+    cells: list[Cell]
+    sent: int
+    failed: int
+    rss_mb: float
+
+
+def _cpu_per_new_check(options: Options, workdir: Path, today: date) -> list[newcheck.CpuFigures]:
+    """In-process CPU per new check for 20, 50 and 200 medications, on a DuckDB file of its own."""
+    db = workdir / "newcheck.duckdb"
+    with DuckDBRecordStore(db) as store:
+        for record in newcheck.stored_patients(today):
+            store.upsert_patient(record, source=newcheck.BENCH_SOURCE)
+    service = build_service(db=db, seed=False)
+    try:
+        figures = []
+        for medications, checks in options.cpu_checks.items():
+            _say(f"new checks in process: 5 lines x {medications} medications, {checks} checks")
+            figures.append(newcheck.cpu_per_new_check(service, medications, checks, options.cpu_warmup))
+        return figures
+    finally:
+        if service.store is not None:
+            service.store.close()
+
+
+def _new_checks(options: Options, *, echo: Server, rxsafe: Server, metadata: loadgen.Metadata) -> NewChecks:
+    """Distinct prescriptions (each body sent once) at 1, 8 and 64 in flight; then memory after many.
+
+    Each cell comes right after echo's, with the same client and bodies; then more, up to ``distinct_checks`` in
+    all, and the server's RSS.
+    """
+    requests = newcheck.distinct_requests(newcheck.LOAD_PATIENT_ID, options.distinct_bodies)
+    bodies = list(newcheck.bodies(requests))
+    cells: list[Cell] = []
+    used = failed = 0
+    for concurrency in DISTINCT_CONCURRENCIES:
+        _say(f"python-aio {report.DISTINCT_ECHO} @ {concurrency} in flight")
+        result, _ = loadgen.python_client_each(
+            echo.address,
+            echo_server.PATH,
+            bodies,
+            metadata=metadata,
+            concurrency=concurrency,
+            duration=options.duration,
+        )
+        cells.append(Cell(report.DISTINCT_ECHO, concurrency, result))
+        _say(f"python-aio {report.DISTINCT} @ {concurrency} in flight")
+        result, sent = loadgen.python_client_each(
+            rxsafe.address, CHECK_PATH, bodies[used:], metadata=metadata, concurrency=concurrency,
+            duration=options.duration,
+        )  # fmt: skip
+        used += sent
+        failed += result.errors
+        cells.append(Cell(report.DISTINCT, concurrency, result))
+    rest = bodies[used : max(used, options.distinct_checks)]
+    if rest:
+        _say(f"{len(rest):,} more distinct prescriptions, for memory after {options.distinct_checks:,}")
+        _, more_failed = loadgen.send_each(rxsafe.address, CHECK_PATH, rest, metadata=metadata, concurrency=64)
+        failed += more_failed
+    return NewChecks(cells, used + len(rest), failed, rxsafe.rss_mb())
+
+
+def _print_new_checks(new: NewChecks, cpu: Sequence[newcheck.CpuFigures]) -> None:
+    _out("== New prescriptions (distinct, no memo hits; patient by id, 8 medications, 1 allergy)")
+    for line in report.load_table(new.cells, baseline=report.DISTINCT_ECHO):
+        _out(line)
+    _out(f"RSS after {new.sent:,} distinct checks: {new.rss_mb:.0f} MB  ({new.failed} failed)")
+    _out("in-process CPU per new check (5 lines, one at a time, from the wire message to the encoded answer, stored):")
+    for f in cpu:
+        _out(
+            f"  {f.medications:>3} medications: {f.cpu_ms:.2f} ms CPU (calling thread), {f.process_cpu_ms:.2f} ms "
+            f"process CPU (with the check writer), {f.wall_ms:.2f} ms wall  ({f.checks} checks, "
+            f"{f.conflicts:.0f} conflicts each; the patient's first check {f.first_cpu_ms:.1f} ms CPU)"
+        )
+    by_count = {f.medications: f for f in cpu}
+    if 20 in by_count and 200 in by_count:
+        _out(f"  ratio 200/20 medications: {by_count[200].cpu_ms / by_count[20].cpu_ms:.2f}")
+
+
+def _print_new_check_targets(new: NewChecks, cpu: Sequence[newcheck.CpuFigures]) -> None:
+    c = report.TARGET_CONCURRENCY
+    checker, echo = (
+        _cell(new.cells, report.DISTINCT, c, "python-aio"),
+        _cell(new.cells, report.DISTINCT_ECHO, c, "python-aio"),
+    )
+    if checker and echo and echo.result.rps > 0:
+        ratio = checker.result.rps / echo.result.rps
+        _out(
+            target_line(
+                f"distinct: >= {report.MIN_DISTINCT_RATIO_AT_8:.0%} of echo req/s at {c} in flight (same client)",
+                f"{report.percent(ratio)} (python-aio)",
+                ratio >= report.MIN_DISTINCT_RATIO_AT_8,
+            )
+        )
+        p99 = checker.result.p99_ms
+        _out(
+            target_line(
+                f"distinct: p99 <= {report.MAX_DISTINCT_P99_MS_AT_8:g} ms at {c} in flight",
+                f"{fmt(p99)} ms (python-aio)",
+                p99 <= report.MAX_DISTINCT_P99_MS_AT_8,
+            )
+        )
+    by_count = {f.medications: f for f in cpu}
+    if 20 in by_count:
+        ms = by_count[20].cpu_ms
+        label = f"CPU per new check (calling thread), 5 lines x 20 medications <= {report.MAX_NEW_CHECK_CPU_MS:g} ms"
+        _out(target_line(label, f"{ms:.2f} ms", ms <= report.MAX_NEW_CHECK_CPU_MS))
+    if 20 in by_count and 200 in by_count:
+        ratio = by_count[200].cpu_ms / by_count[20].cpu_ms
+        _out(target_line(f"CPU per new check, 200 medications <= {report.MAX_LIST_RATIO:g} x 20 medications",
+                         f"{ratio:.2f} x", ratio <= report.MAX_LIST_RATIO))  # fmt: skip
+    _out(
+        target_line(
+            f"RSS <= {report.MAX_RSS_MB:g} MB after {new.sent:,} distinct checks",
+            f"{new.rss_mb:.0f} MB",
+            new.rss_mb <= report.MAX_RSS_MB,
+        )
+    )
 
 
 def _measure_load(
@@ -279,7 +424,7 @@ def _print_load_section(options: Options, h2load: str | None, cells: Sequence[Ce
             "(1 channel, N in flight), which itself limits req/s at 8+ in flight"
         )
     _out()
-    _out("== Throughput and latency")
+    _out("== Throughput and latency (the same request on every call: memoised after the first)")
     for line in report.load_table(cells):
         _out(line)
     _out(f"answers: echo {_describe(workload.echo_response().SerializeToString())}")
@@ -291,7 +436,7 @@ def _print_load_section(options: Options, h2load: str | None, cells: Sequence[Ce
     )
 
 
-def run(options: Options, workdir: Path, procs: ProcessGroup) -> int:
+def run(options: Options, workdir: Path, procs: ProcessGroup) -> int:  # noqa: PLR0915 -- one run, step by step
     """The whole benchmark; returns the exit status (non-zero when any call failed)."""
     started = time.perf_counter()
     h2load = loadgen.h2load_path() if options.use_h2load else None
@@ -300,6 +445,8 @@ def run(options: Options, workdir: Path, procs: ProcessGroup) -> int:
     db = workdir / "bench.duckdb"
     with DuckDBRecordStore(db) as store:
         store.upsert_patient(workload.bench_patient(today), source=workload.BENCH_SOURCE)
+        for record in newcheck.stored_patients(today):
+            store.upsert_patient(record, source=newcheck.BENCH_SOURCE)
     metadata = _bench_credentials(db)
 
     _say("name resolution (in process)")
@@ -308,6 +455,7 @@ def run(options: Options, workdir: Path, procs: ProcessGroup) -> int:
     resolver = service_resolver.inner if isinstance(service_resolver, CachingResolver) else service_resolver
     exact, fuzzy, resolve_notes = micro.resolve_timings(resolver, options.resolve_rounds)
     del resolver
+    cpu = _cpu_per_new_check(options, workdir, today)
     _say(f"record import: {options.patients:,} patients")
     imported = micro.import_throughput(
         workdir / "import.duckdb", options.patients, today, time_cap=IMPORT_TIME_CAP_SECONDS
@@ -327,10 +475,13 @@ def run(options: Options, workdir: Path, procs: ProcessGroup) -> int:
     rss_load = rxsafe.rss_mb()
     echo_rss = echo.rss_mb()
     distinct = _distinct_prescriptions(options, rxsafe, metadata)
+    new = _new_checks(options, echo=echo, rxsafe=rxsafe, metadata=metadata)
 
     # --- the report --------------------------------------------------------------------------------------------
     throughput_tool = "h2load" if h2load else "python-aio"
     _print_load_section(options, h2load, cells, answers)
+    _out()
+    _print_new_checks(new, cpu)
     _out()
     _out("== Start-up and memory")
     _out(
@@ -378,12 +529,14 @@ def run(options: Options, workdir: Path, procs: ProcessGroup) -> int:
         fuzzy=fuzzy,
         throughput_tool=throughput_tool,
     )
+    _print_new_check_targets(new, cpu)
     _out()
     failed = [
         f"{c.target} @ {c.concurrency} ({c.result.tool}): {c.result.errors} {c.result.first_error}"
         for c in cells
         if c.result.errors
     ] + ([f"{distinct.failed} of the distinct prescriptions"] if distinct.failed else [])
+    failed += [f"{new.failed} of the new prescriptions (issue 16 cells)"] if new.failed else []
     for what in failed:
         _out(f"FAILED CALLS: {what}")
     _out("\n" + "\n".join(bench_workers.section(workdir, procs, options.distinct, _say)))  # issue 17: --workers N

@@ -215,3 +215,71 @@ def h2load(
     if child.returncode != 0:
         raise RuntimeError(f"h2load exited with {child.returncode}:\n{output.decode(errors='replace')[-2000:]}")
     return parse_h2load(output.decode(errors="replace"))
+
+
+async def _python_run_each(
+    address: str, path: str, bodies: list[bytes], *, metadata: Metadata, concurrency: int, duration: float
+) -> tuple[list[int], int, str, int]:
+    # As _python_run, but every call sends the next body of ``bodies`` (each at most once): no answer can come
+    # from a memo. Returns the latencies, errors, first error and how many bodies were sent.
+    queue = iter(bodies)
+    sent = 0
+    async with grpc.aio.insecure_channel(address) as channel:
+        call = channel.unary_unary(path, request_serializer=_identity, response_deserializer=_identity)
+        latencies: list[int] = []
+        errors = 0
+        first_error = ""
+        t_measure = time.perf_counter_ns() + int(WARMUP_SECONDS * 1e9)
+        t_end = t_measure + int(duration * 1e9)
+
+        async def worker() -> None:
+            nonlocal errors, first_error, sent
+            for body in queue:
+                sent += 1
+                t0 = time.perf_counter_ns()
+                try:
+                    await call(body, timeout=_CALL_TIMEOUT_SECONDS, metadata=metadata)
+                except grpc.aio.AioRpcError as error:
+                    if t0 >= t_measure:
+                        errors += 1
+                        first_error = first_error or f"{error.code().name}: {error.details()}"
+                    await asyncio.sleep(0.001)
+                    if time.perf_counter_ns() >= t_end:
+                        return
+                    continue
+                t1 = time.perf_counter_ns()
+                if t1 >= t_end:
+                    return
+                if t0 >= t_measure:
+                    latencies.append(t1 - t0)
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies, errors, first_error, sent
+
+
+def python_client_each(
+    address: str, path: str, bodies: list[bytes], *, metadata: Metadata, concurrency: int, duration: float
+) -> tuple[Result, int]:
+    """As :func:`python_client`, each call with the next of ``bodies``; returns the figures and the bodies used.
+
+    When the bodies run out before ``duration`` the rate is over the time actually measured.
+    """
+    started = time.perf_counter()
+    latencies, errors, first_error, sent = asyncio.run(
+        _python_run_each(address, path, bodies, metadata=metadata, concurrency=concurrency, duration=duration)
+    )
+    measured = min(duration, max(1e-9, time.perf_counter() - started - WARMUP_SECONDS))
+    latencies.sort()
+    count = len(latencies)
+    result = Result(
+        tool="python-aio",
+        rps=count / measured,
+        ok=count,
+        errors=errors,
+        p50_ms=_percentile(latencies, 0.50),
+        p99_ms=_percentile(latencies, 0.99),
+        mean_ms=(sum(latencies) / count / 1e6) if count else float("nan"),
+        max_ms=latencies[-1] / 1e6 if count else float("nan"),
+        first_error=first_error,
+    )
+    return result, sent

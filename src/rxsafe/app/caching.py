@@ -25,9 +25,26 @@ class CachingResolver:
     # A resolution is ~1–2 KB of objects: 8,192 recent texts per kind stay within ~16 MB each.
     def __init__(self, inner: Resolver, maxsize: int = 8192) -> None:
         self.inner = inner
-        self.resolve_line: Callable[[PrescriptionLine], Resolution] = lru_cache(maxsize)(inner.resolve_line)
+        self._lines: BoundedCache[tuple[object, ...], Resolution] = BoundedCache(maxsize)
         self.resolve_text: Callable[[str], Resolution] = lru_cache(maxsize)(inner.resolve_text)
         self.resolve_allergen: Callable[[str], ResolvedAllergen] = lru_cache(maxsize)(inner.resolve_allergen)
+
+    def resolve_line(self, line: PrescriptionLine) -> Resolution:
+        """The line's resolution, remembered by everything but its quantity and days.
+
+        Names are resolved from the text and the product codes; how much and how long never name a drug. So the
+        same drug prescribed for 5 or 7 days is one entry, not a miss that resolves the text again (~0.4 ms).
+        """
+        key = tuple(getattr(line, name) for name in _NAMING_FIELDS)
+        found = self._lines.get(key)
+        if found is None:
+            found = self.inner.resolve_line(line)
+            self._lines.put(key, found)
+        return found
+
+
+# Every field of a prescription line but how much and how long: what a line's resolution may depend on.
+_NAMING_FIELDS = tuple(name for name in PrescriptionLine.model_fields if name not in ("quantity", "days"))
 
 
 class BoundedCache(Generic[K, V]):

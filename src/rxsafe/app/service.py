@@ -6,6 +6,7 @@ import time
 import uuid
 from collections.abc import Callable, Hashable, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from rxsafe.app.actor import Actor, local_actor
@@ -40,6 +41,7 @@ from rxsafe.core.models import (
     ConflictReport,
     LocalizedText,
     Override,
+    PatientContext,
     PatientRecord,
     PrescriptionLine,
     RecheckInfo,
@@ -56,6 +58,8 @@ from rxsafe.matching.port import Resolver
 from rxsafe.memo import ContentKey, IdentityMemo
 
 Clock = Callable[[], datetime]
+# Dose texts recur ("1 viên/lần * 2 lần/ngày"); a parsed instruction is immutable, so one serves every line.
+_parse_dose = lru_cache(maxsize=4096)(parse_dose)
 
 
 # Check dates are Vietnamese calendar dates: a prescription written at 06:30 in Hà Nội is "today" there.
@@ -74,6 +78,10 @@ def vietnam_now() -> datetime:
 # the RESULT_MEMO_SIZE most recent results.
 RESULT_MEMO_CONFLICTS = 2000
 RESULT_MEMO_SIZE = 32
+# Patient contexts (a record version resolved and its windows judged on one date), bounded by the medications they
+# hold: the record of a patient being prescribed for is read again on every edit and at dispensing, and each
+# context carries the patient's interaction graph (core.patient_index), so a new line costs lookups, not a scan.
+CONTEXT_MEMO_MEDICATIONS = 4000
 
 
 class SafetyService:
@@ -106,6 +114,9 @@ class SafetyService:
         )
         # An inline patient sent again arrives as the same object (the conversion layer memoises it): its
         # allergy-status inference and its content key are worked out once.
+        self._contexts: BoundedCache[Hashable, PatientContext] = BoundedCache(
+            CONTEXT_MEMO_MEDICATIONS, weigh=lambda context: len(context.active_medications) + 1
+        )
         self._inline_record = IdentityMemo(_with_inferred_allergy_status)
         self._content_key = IdentityMemo(ContentKey)
 
@@ -188,7 +199,11 @@ class SafetyService:
         cached = self._results.get(key)
         if cached is not None:
             return cached
-        context = build_context(record, as_of, self.resolver, self.policy)
+        context_key = (who, as_of, self.policy.label, self.knowledge.version)
+        context = self._contexts.get(context_key)
+        if context is None:
+            context = build_context(record, as_of, self.resolver, self.policy)
+            self._contexts.put(context_key, context)
         # The work budget, before the checks: their cost grows with lines x (lines + medications + allergies).
         check_work_budget(len(lines), len(context.active_medications), len(context.allergies), self.limits)
         checked = tuple(
@@ -196,7 +211,7 @@ class SafetyService:
                 index=i,
                 line=line,
                 resolution=self.resolver.resolve_line(line),
-                dose=parse_dose(line.dose_text or line.text),
+                dose=_parse_dose(line.dose_text or line.text),
                 routes=tuple(sorted(form_families(f"{line.text} {line.dose_text}"))),
             )
             for i, line in enumerate(lines)

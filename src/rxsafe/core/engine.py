@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 from rxsafe.core.checks.age import age_check
 from rxsafe.core.checks.allergy import allergy_conflicts
@@ -11,6 +12,7 @@ from rxsafe.core.checks.drug_disease import drug_disease_check
 from rxsafe.core.checks.duplicates import duplicate_conflicts
 from rxsafe.core.checks.dur import duration_check, lactation_check
 from rxsafe.core.checks.interactions import interaction_conflicts
+from rxsafe.core.checks.occurrence import new_occurrences
 from rxsafe.core.checks.omission import omission_check
 from rxsafe.core.checks.patient import Patient
 from rxsafe.core.checks.pregnancy import pregnancy_check
@@ -20,6 +22,7 @@ from rxsafe.core.facts import derive_facts
 from rxsafe.core.knowledge_port import Knowledge
 from rxsafe.core.models import CheckedLine, Conflict, ConflictReport, PatientContext
 from rxsafe.core.notices import notices
+from rxsafe.core.patient_index import patient_index
 from rxsafe.core.policy import Policy
 from rxsafe.core.tiers import with_tiers
 from rxsafe.core.verdict import decide, summarize
@@ -39,6 +42,10 @@ PATIENT_CHECKS = (
 )
 
 
+def _tiered(conflict: Conflict, policy: Policy) -> Conflict:
+    return with_tiers((conflict,), policy)[0]
+
+
 def check(
     context: PatientContext, lines: Sequence[CheckedLine], knowledge: Knowledge, policy: Policy
 ) -> ConflictReport:
@@ -47,18 +54,22 @@ def check(
     The report has no ``check_id`` or ``checked_at`` yet: the caller stamps and stores it.
     """
     conflicts: list[Conflict] = [c for run in CHECKS for c in run(context, lines, knowledge, policy)]
-    # The facts are derived once and shared by every patient-level check.
-    facts = derive_facts(context.record, context.as_of)
-    patient = Patient.of(context, facts, lines)
+    # The facts are derived once per context and shared by every patient-level check; the recorded occurrences
+    # too (core.patient_index keeps both while the record version lasts).
+    index = patient_index(context, knowledge, policy)
+    facts = index.derived(("facts",), partial(derive_facts, context.record, context.as_of))
+    patient = Patient(context, facts, (*new_occurrences(lines), *index.recorded), tuple(lines))
     outcomes = [run_patient(patient, lines, knowledge, policy) for run_patient in PATIENT_CHECKS]
     conflicts.extend(c for outcome in outcomes for c in outcome.conflicts)
     conflicts.sort(key=lambda c: (-c.severity, c.kind.value, c.line_indexes, c.id))
-    # Every conflict gets its display tier (issue 18); none is dropped.
-    conflicts = with_tiers(conflicts, policy)
+    # Every conflict gets its display tier (issue 18); none is dropped. Tiered once per conflict object of the
+    # patient's graph, and equal conflicts of earlier checks are the same objects (encodings made once).
+    conflicts = [index.intern(index.per_conflict(c, partial(_tiered, policy=policy))) for c in conflicts]
     coverage, gaps = coverage_of(lines, outcomes)
     found = [*notices(context, lines, knowledge), *gaps]
     verdict = decide(conflicts, found)
-    return ConflictReport(
+    # Every part is already a validated domain object: constructed without validating the whole report again.
+    return ConflictReport.model_construct(
         verdict=verdict,
         knowledge_version=knowledge.version,
         lines=tuple(lines),

@@ -43,7 +43,7 @@ from rxsafe.core.tiers import tier_counts
 from rxsafe.ehr.audit import AuditRow, ChainReport
 from rxsafe.ehr.eprescription import eprescription_to_check_request
 from rxsafe.gen import medication_safety_pb2 as pb
-from rxsafe.memo import IdentityMemo
+from rxsafe.memo import IdentityMemo, WeakIdentityMemo
 from rxsafe.report.render import RenderedReport
 
 E = TypeVar("E", bound=Enum)
@@ -263,13 +263,17 @@ def report_to_wire(report: ConflictReport) -> EncodedResponse:
     if hit is not None and all(a is b for a, b in zip(hit[0], shared, strict=True)):
         encoded = hit[1]
     else:
-        encoded = _shared_parts_pb(report).SerializeToString()
+        encoded = _shared_parts_wire(report)
         with _encoded_lock:
             if len(_encoded_cache) >= RESULT_MEMO_SIZE:
                 _encoded_cache.clear()
             # The tuples are kept with their encoding, so their id()s cannot be reused while the entry exists.
             _encoded_cache[key] = (shared, encoded)
-    return EncodedResponse(encoded + _own_fields_pb(report).SerializeToString())
+    if report.facts is None:
+        return EncodedResponse(encoded + _own_fields_pb(report).SerializeToString())
+    # The facts are derived once per patient context (core.patient_index): encoded once too.
+    own = _own_fields_pb(report.model_copy(update={"facts": None})).SerializeToString()
+    return EncodedResponse(encoded + own + _encoded_facts(report.facts))
 
 
 def serialize_check_response(response: pb.CheckPrescriptionResponse | EncodedResponse) -> bytes:
@@ -313,6 +317,30 @@ def _shared_parts_pb(report: ConflictReport) -> pb.CheckPrescriptionResponse:
             pb.CheckNotRun(check=g.check, reason=_text(g.reason)) for g in coverage.checks_not_run
         )
     return response
+
+
+def _shared_parts_wire(report: ConflictReport) -> bytes:
+    """``_shared_parts_pb(report)`` encoded, each conflict's encoding made once per conflict object.
+
+    A new prescription's conflicts toward the record are mostly ones earlier checks of the patient already had
+    (the same objects: core.patient_index), so only the few new ones are converted; a repeated field's encoding
+    is its elements' encodings one after another, in order.
+    """
+    rest = _shared_parts_pb(report.model_copy(update={"conflicts": ()})).SerializeToString()
+    # The tier counts of the real conflicts: a parser merges this into the (empty) counts encoded in ``rest``.
+    counts = pb.CheckPrescriptionResponse(tier_counts=_tier_counts_pb(report.conflicts)).SerializeToString()
+    return rest + counts + b"".join(_encoded_conflict(c) for c in report.conflicts)
+
+
+def _encode_conflict(conflict: Conflict) -> bytes:
+    return pb.CheckPrescriptionResponse(conflicts=[_conflict_to_pb(conflict)]).SerializeToString()
+
+
+# Each conflict's encoding (as one element of CheckPrescriptionResponse.conflicts), while the conflict lives.
+_encoded_conflict = WeakIdentityMemo(_encode_conflict)
+_encoded_facts: WeakIdentityMemo[PatientFacts, bytes] = WeakIdentityMemo(
+    lambda facts: pb.CheckPrescriptionResponse(facts=_facts_to_pb(facts)).SerializeToString()
+)
 
 
 def _facts_to_pb(facts: PatientFacts) -> pb.PatientFacts:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 from rxsafe.core.checks.occurrence import Occurrence, conflict_id, new_occurrences
 from rxsafe.core.enums import AllergenKind, ConflictKind, RecordEntryKind, Severity
@@ -17,6 +18,7 @@ from rxsafe.core.models import (
     RecordEntry,
     ResolvedAllergen,
 )
+from rxsafe.core.patient_index import PatientIndex, at_line, patient_index
 from rxsafe.core.policy import Policy
 
 ALLERGY_RECORD_SOURCE = "patient record: allergy history"
@@ -32,14 +34,37 @@ def allergy_conflicts(
     drug is usually tolerated). Non-drug and unresolved allergens give no conflict here (the latter a notice).
     """
     conflicts: dict[str, Conflict] = {}
+    index = patient_index(context, knowledge, policy)
     for occurrence in new_occurrences(lines):
-        for allergy, allergen in context.allergies:
-            conflict = _direct(occurrence, allergy, allergen, knowledge, policy) or _cross_reactive(
-                occurrence, allergy, allergen, knowledge, policy
-            )
-            if conflict is not None:
-                conflicts.setdefault(conflict.id, conflict)
+        # The same ingredient on the same line meets the same allergies: worked out once per patient.
+        key = ("allergy", occurrence.inn, occurrence.line_index)
+        for conflict in index.derived(key, partial(_against_allergies_at, occurrence, index)):
+            conflicts.setdefault(conflict.id, conflict)
     return list(conflicts.values())
+
+
+def _against_allergies_at(occurrence: Occurrence, index: PatientIndex) -> tuple[Conflict, ...]:
+    """``_against_allergies`` for the ingredient (worked out once, on whichever line it came first), on this line."""
+    line = occurrence.line_index if occurrence.line_index is not None else -1
+    compute = partial(_against_allergies, occurrence, index.context, index.knowledge, index.policy)
+    return tuple(at_line(c, line, _allergy_id) for c in index.derived(("allergy", occurrence.inn), compute))
+
+
+def _allergy_id(conflict: Conflict, lines: tuple[int, ...]) -> str:
+    return conflict_id(ConflictKind.ALLERGY.value, conflict.drugs[0], lines[0], conflict.record_entries[0].id)
+
+
+def _against_allergies(
+    occurrence: Occurrence, context: PatientContext, knowledge: Knowledge, policy: Policy
+) -> tuple[Conflict, ...]:
+    found = []
+    for allergy, allergen in context.allergies:
+        conflict = _direct(occurrence, allergy, allergen, knowledge, policy) or _cross_reactive(
+            occurrence, allergy, allergen, knowledge, policy
+        )
+        if conflict is not None:
+            found.append(conflict)
+    return tuple(found)
 
 
 def _direct(

@@ -9,6 +9,7 @@ an ingredient the patient is already recorded as taking is minor (usually a cont
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from itertools import combinations
 
 from rxsafe.core.checks.occurrence import (
@@ -16,11 +17,11 @@ from rxsafe.core.checks.occurrence import (
     conflict_id,
     line_indexes,
     new_occurrences,
-    recorded_occurrences,
 )
 from rxsafe.core.enums import ConflictKind, Severity
 from rxsafe.core.knowledge_port import Knowledge
 from rxsafe.core.models import CheckedLine, Conflict, Evidence, LocalizedText, PatientContext
+from rxsafe.core.patient_index import PatientIndex, at_line, patient_index
 from rxsafe.core.policy import Policy
 
 ATC_SOURCE = "WHO ATC/DDD 2026"
@@ -32,15 +33,41 @@ def duplicate_conflicts(
 ) -> list[Conflict]:
     """Duplicate-therapy conflicts among the new lines, and between new lines and recorded medications."""
     new = list(new_occurrences(lines))
-    recorded = list(recorded_occurrences(context))
-    pairs = [(a, b) for a, b in combinations(new, 2) if a.line_index != b.line_index]
-    pairs += [(a, b) for a in new for b in recorded]
+    index = patient_index(context, knowledge, policy)
     conflicts: dict[str, Conflict] = {}
-    for first, second in pairs:
-        conflict = _same_ingredient(first, second, knowledge, policy) or _same_group(first, second, knowledge, policy)
-        if conflict is not None:
+    for first, second in combinations(new, 2):
+        if first.line_index != second.line_index:
+            conflict = _pair(first, second, knowledge, policy)
+            if conflict is not None:
+                conflicts.setdefault(conflict.id, conflict)
+    # Toward the record: worked out once per ingredient and line index for the patient (core.patient_index).
+    for first in new:
+        key = ("duplicate", first.inn, first.line_index)
+        for conflict in index.derived(key, partial(_toward_record_at, first, index)):
             conflicts.setdefault(conflict.id, conflict)
     return list(conflicts.values())
+
+
+def _pair(first: Occurrence, second: Occurrence, knowledge: Knowledge, policy: Policy) -> Conflict | None:
+    return _same_ingredient(first, second, knowledge, policy) or _same_group(first, second, knowledge, policy)
+
+
+def _toward_record_at(first: Occurrence, index: PatientIndex) -> tuple[Conflict, ...]:
+    """``_toward_record`` for the ingredient (worked out once, on whichever line it came first), on this line."""
+    line = first.line_index if first.line_index is not None else -1
+    toward = index.derived(("duplicate", first.inn), partial(_toward_record, first, index))
+    return tuple(at_line(c, line, _duplicate_id) for c in toward)
+
+
+def _duplicate_id(conflict: Conflict, lines: tuple[int, ...]) -> str:
+    entries = [e.id for e in conflict.record_entries]
+    return conflict_id(ConflictKind.DUPLICATE_THERAPY.value, conflict.drugs, lines, entries)
+
+
+def _toward_record(first: Occurrence, index: PatientIndex) -> tuple[Conflict, ...]:
+    """Duplicate therapies of a new occurrence with the recorded ones, in record order."""
+    found = (_pair(first, second, index.knowledge, index.policy) for second in index.recorded)
+    return tuple(c for c in found if c is not None)
 
 
 def _same_ingredient(first: Occurrence, second: Occurrence, knowledge: Knowledge, policy: Policy) -> Conflict | None:

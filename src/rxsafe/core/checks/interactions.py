@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from functools import partial
 from itertools import combinations
 
 from rxsafe.core.checks.occurrence import (
@@ -10,13 +11,17 @@ from rxsafe.core.checks.occurrence import (
     conflict_id,
     line_indexes,
     new_occurrences,
-    recorded_occurrences,
 )
 from rxsafe.core.enums import ConflictKind
 from rxsafe.core.evidence import combined_strength
 from rxsafe.core.knowledge_port import COMBINATION, InteractionHit, InteractionRule, Knowledge
 from rxsafe.core.models import CheckedLine, Conflict, Evidence, LocalizedText, PatientContext
+from rxsafe.core.patient_index import PatientIndex, at_line, patient_index
 from rxsafe.core.policy import Policy
+
+# What one new ingredient meets in the record: each interacting recorded occurrence with its hits, and the
+# conflict already built when no hit names a fixed combination (whose completeness depends on the new lines).
+Toward = tuple[tuple[Occurrence, tuple[InteractionHit, ...], Conflict | None], ...]
 
 
 def interaction_conflicts(
@@ -27,18 +32,66 @@ def interaction_conflicts(
     Every source that supports the pair stays as evidence, and class rules say how they reached it.
     """
     new = list(new_occurrences(lines))
-    recorded = list(recorded_occurrences(context))
-    present = {o.inn for o in new} | {o.inn for o in recorded}
+    index = patient_index(context, knowledge, policy)
+    present = {o.inn for o in new} | index.recorded_inns
     conflicts: dict[str, Conflict] = {}
-    for first, second in _candidate_pairs(new, recorded):
+    # Pairs of new lines are few (10 for 5 lines) and rarely the same twice: not kept (core.patient_index budget).
+    for first, second in _candidate_pairs(new, []):
+        _add(conflicts, first, second, knowledge.interactions(first.inn, second.inn), present, policy)
+    # Toward the record: worked out once per ingredient and line index for the patient (core.patient_index).
+    for first in new:
+        key = ("interaction", first.inn, first.line_index)
+        toward = index.derived(key, partial(_toward_record_at, first, index))
+        for second, hits, built in toward:
+            if built is not None:
+                conflicts.setdefault(built.id, built)
+            else:
+                _add(conflicts, first, second, hits, present, policy)
+    return list(conflicts.values())
+
+
+def _add(  # noqa: PLR0917 -- private; one pair's hits into the conflicts found
+    conflicts: dict[str, Conflict],
+    first: Occurrence,
+    second: Occurrence,
+    hits: Sequence[InteractionHit],
+    present: set[str],
+    policy: Policy,
+) -> None:
+    if first.inn == second.inn:
+        return  # the same ingredient twice is duplicate therapy, not an interaction
+    complete = [h for h in hits if _combination_complete(h.rule, present)]
+    if complete:
+        conflict = _conflict(first, second, complete, policy)
+        conflicts.setdefault(conflict.id, conflict)
+
+
+def _toward_record_at(first: Occurrence, index: PatientIndex) -> Toward:
+    """``_toward_record`` for the ingredient (worked out once, on whichever line it came first), on this line."""
+    line = first.line_index if first.line_index is not None else -1
+    toward = index.derived(("interaction", first.inn), partial(_toward_record, first, index))
+    return tuple(
+        (second, hits, None if built is None else at_line(built, line, _interaction_id))
+        for second, hits, built in toward
+    )
+
+
+def _interaction_id(conflict: Conflict, lines: tuple[int, ...]) -> str:
+    return conflict_id(ConflictKind.INTERACTION.value, conflict.drugs, lines, [e.id for e in conflict.record_entries])
+
+
+def _toward_record(first: Occurrence, index: PatientIndex) -> Toward:
+    """Every recorded occurrence the new one interacts with, in record order (one scan per ingredient)."""
+    found = []
+    for second in index.recorded:
         if first.inn == second.inn:
-            continue  # the same ingredient twice is duplicate therapy, not an interaction
-        hits = [h for h in knowledge.interactions(first.inn, second.inn) if _combination_complete(h.rule, present)]
+            continue
+        hits = tuple(index.knowledge.interactions(first.inn, second.inn))
         if not hits:
             continue
-        conflict = _conflict(first, second, hits, policy)
-        conflicts.setdefault(conflict.id, conflict)
-    return list(conflicts.values())
+        needs_lines = any(COMBINATION in (h.rule.a_kind, h.rule.b_kind) for h in hits)
+        found.append((second, hits, None if needs_lines else _conflict(first, second, hits, index.policy)))
+    return tuple(found)
 
 
 def _combination_complete(rule: InteractionRule, present: set[str]) -> bool:
