@@ -54,10 +54,13 @@ def test_held_out_brand_alone_is_rarely_wrong(report: EvalReport) -> None:
     # were filtered), and partial lines count as wrong when what was identified is another moiety: 0.63%
     # (18 of 2,873); the six new cases are "Colistin TZF" / "Colistimethate" (colistin vs colistimethate,
     # a prodrug the moiety table does not link), each a PARTIAL line, never a clean pass.
-    assert report.held_out_brand_alone_wrong_rate <= 0.0064
-    # Counting "zinc" for a product labelled "zinc citrate" as wrong too: 0.94%.
+    # Now 0.49% (14 of 2,873): the sources register colistin and colistimethate under each other's names, and
+    # judging counts one as the other's salt (vocabulary._PRODRUG_MOIETIES, with its sources); the lines stay
+    # PARTIAL ("TZF", "for Injection U.S.P." said to be unidentified).
+    assert report.held_out_brand_alone_wrong_rate <= 0.005
+    # Counting "zinc" for a product labelled "zinc citrate" as wrong too: 0.80%.
     strict = report.total("held_out", BRAND_ALONE_KINDS)
-    assert (strict[Outcome.WRONG] + strict[Outcome.OTHER_SALT]) / sum(strict.values()) <= 0.0095
+    assert (strict[Outcome.WRONG] + strict[Outcome.OTHER_SALT]) / sum(strict.values()) <= 0.0085
 
 
 def test_brand_typos_never_resolve_to_another_drug(report: EvalReport) -> None:
@@ -92,6 +95,10 @@ def test_his_format_lines_resolve_and_are_never_wrong() -> None:
     assert (counts[Outcome.RIGHT] + counts[Outcome.OTHER_SALT]) / total >= 0.98
     assert counts[Outcome.WRONG] == 0
     # Brands of every source, alone: wrong 0.50% (4 of 796 held out; brands registered with two compositions,
-    # colistin/colistimethate).
+    # colistin/colistimethate); 0.38% once colistimethate is judged as colistin's salt.
     brands = report.total("held_out", ("his_brand",))
-    assert brands[Outcome.WRONG] / sum(brands.values()) <= 0.006
+    assert brands[Outcome.WRONG] / sum(brands.values()) <= 0.005
+    # Brands with form and pack words ("X TAB. 500MG 30'S"): 0.33% (1 of 303, "ARTEMISININ CAP." registered
+    # as artenimol + piperaquine).
+    formed = report.total("held_out", ("his_brand_form",))
+    assert formed[Outcome.WRONG] / sum(formed.values()) <= 0.005

@@ -122,3 +122,11 @@ def test_a_drugbank_synonym_never_beats_a_vietnamese_brand_family() -> None:
     resolver = NameResolver(build_vocabulary(ingredients, aliases, [product], []))
     res = resolver.resolve_text("Transamin 250mg")
     assert [i.inn for i in res.ingredients] == ["tranexamic acid"] and res.method is MatchMethod.BRAND_FAMILY
+
+
+def test_colistimethate_is_judged_as_colistin(real_resolver: NameResolver) -> None:
+    # The sources register each under the other's name (DAV: "Colistin" as colistimethate); DrugBank names
+    # colistimethate "Colistin sulfomethate". Only judging uses this: resolution keeps the name as written.
+    vocab = real_resolver._v
+    assert vocab.moiety("colistimethate") == "colistin" and vocab.moiety("colistin") == "colistin"
+    assert [i.inn for i in real_resolver.resolve_text("Colistimethate 150mg").ingredients] == ["colistimethate"]

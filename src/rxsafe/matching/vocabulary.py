@@ -364,9 +364,20 @@ def build_vocabulary(
     )
 
 
+# Prodrugs that the product sources register under either name, with the sources that make them one drug. The
+# DAV register lists "Colistin" (VD-19946-13) as colistimethate and "Colistimethate for Injection U.S.P."
+# (VN-20727-17) as colistin; DrugBank DB01111 names colistimethate "Colistin sulfomethate" and "Colistin
+# methanesulfonic acid"; WHO ATC has one code for both, J01XB01 colistin, its parenteral DDD in MU, the unit
+# colistimethate is dosed in. Judging a resolution, one is "another salt" of the other, not another drug.
+_PRODRUG_MOIETIES = {"colistimethate": "colistin"}
+
+
 def _moieties(ingredients: Mapping[str, Ingredient], names: Mapping[str, NameEntry]) -> dict[str, str]:
-    """Salt ingredient -> parent ingredient, where the name without its salt words names exactly one."""
-    out: dict[str, str] = {}
+    """Salt ingredient -> parent ingredient, where the name without its salt words names exactly one.
+
+    Also the prodrugs of :data:`_PRODRUG_MOIETIES`, where both are ingredients of the tables.
+    """
+    out: dict[str, str] = {k: v for k, v in _PRODRUG_MOIETIES.items() if k in ingredients and v in ingredients}
     for inn in ingredients:
         key = moiety_key(inn)
         entry = names.get(key) if key else None
