@@ -32,6 +32,7 @@ def inns(resolver: NameResolver, text: str) -> list[str]:
         ("Drotaverin clohydrat 80mg", ["drotaverine"]),
         ("Metformin hydroclorid 850mg", ["metformin"]),
         ("Losartan kali 50mg", ["losartan"]),
+        ("Escitalopram oxalat 10mg", ["escitalopram"]),
         # "%" and "&" standing for "+"
         ("Telmisartan % hydroclorothiazid 40mg+12,5mg", ["hydrochlorothiazide", "telmisartan"]),
         ("Telmisartan & hydroclorothiazid 40mg+12,5mg", ["hydrochlorothiazide", "telmisartan"]),
