@@ -6,6 +6,7 @@ through ``PgCursor``'s translation): these run on the ``store`` fixture, so on P
 
 from __future__ import annotations
 
+import argparse
 import json
 import uuid
 
@@ -18,11 +19,14 @@ from rxsafe.app.service import SafetyService
 from rxsafe.bootstrap import build_service
 from rxsafe.core.models import Prescription, PrescriptionLine
 from rxsafe.ehr.duckdb_store import DuckDBRecordStore
+from rxsafe.ehr.postgres_store import PostgresRecordStore
 from rxsafe.ehr.seed import DEMO_CARDIOVASCULAR, seed_demo_patients
 from rxsafe.http.cards import CardsEncoder
 from rxsafe.http.feedback import CardLookup, parse_feedback, record_feedback
 from rxsafe.http.metrics import CdsMetrics
+from rxsafe.report import cli as report_cli
 from tests.ehr.conftest import MakeCheck
+from tests.postgres import url_with_schema
 
 PRESCRIBER = Actor(client="EMR test", user="Practitioner/bs-1", roles=("prescriber",))
 
@@ -49,12 +53,14 @@ def test_check_ids_between_finds_the_cards_check(store: DuckDBRecordStore, make_
     assert store.check_ids_between("chk-zzzz0000", "chk-zzzzffff") == []
 
 
-def test_feedback_is_found_audited_and_summarised(store: DuckDBRecordStore, checker: SafetyService) -> None:
+def test_feedback_is_found_audited_and_summarised(
+    store: DuckDBRecordStore, checker: SafetyService, capsys: pytest.CaptureFixture[str]
+) -> None:
     seed_demo_patients(store)
     service = SafetyService(knowledge=checker.knowledge, resolver=checker.resolver, store=store)
     lines = (PrescriptionLine(text="Clarithromycin 500mg"),)
     report = service.check(CheckRequest(patient_id=DEMO_CARDIOVASCULAR, prescription=Prescription(lines=lines)))
-    body, indicators = CardsEncoder().encode(report, ["MedicationRequest/draft-0"], "en")
+    body, _ = CardsEncoder().encode(report, ["MedicationRequest/draft-0"], "en")
     cards = json.loads(body)["cards"]
     critical = next(c for c in cards if c["indicator"] == "critical")
     feedback = {
@@ -82,3 +88,11 @@ def test_feedback_is_found_audited_and_summarised(store: DuckDBRecordStore, chec
     assert summary.outcomes == {"overridden": 1, "accepted": 1}
     assert summary.reasons == {reason: 1}
     assert sum(summary.overridden_by_rule.values()) == 1
+    if isinstance(store, PostgresRecordStore):
+        # `rxsafe report alerts --store postgresql://…` reads the same figures while the service could be running.
+        url = url_with_schema(str(store._schema))
+        args = argparse.Namespace(check_id="alerts", workload=False, db=None, since="", store=url)
+        assert report_cli.run(args) == 0
+        printed = capsys.readouterr().out
+        assert "CDS Hooks feedback: 2 (accepted 1, overridden 1)" in printed
+        assert f"override reasons: {reason} 1" in printed
