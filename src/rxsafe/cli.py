@@ -306,11 +306,14 @@ def _supervise(args: argparse.Namespace, store_url: str, access_path: Path) -> i
     """``--workers N``: migrate and seed once, then N worker processes on the port (``service.workers``)."""
     from rxsafe.bootstrap import open_postgres_store  # noqa: PLC0415
     from rxsafe.ehr.seed import seed_demo_patients  # noqa: PLC0415
-    from rxsafe.service.workers import Supervisor, worker_command  # noqa: PLC0415
+    from rxsafe.service.workers import Supervisor, reserve_port, worker_command  # noqa: PLC0415
 
     with open_postgres_store(store_url, pool_size=1) as store:
         if not args.no_seed:
             seed_demo_patients(store)
+    # The CDS HTTP port is shared by the workers as the gRPC port is: reserved here, so port 0 is one port.
+    http_reservation = reserve_port(args.host, args.http_port) if args.http_port is not None else None
+    http_port = http_reservation.getsockname()[1] if http_reservation is not None else None
     options = ["--host", args.host, "--store", store_url, "--no-seed", "--access", str(access_path)]
     options += ["--pool-size", str(args.pool_size)]
     for flag, value in (
@@ -319,7 +322,7 @@ def _supervise(args: argparse.Namespace, store_url: str, access_path: Path) -> i
         ("--tls-key", args.tls_key),
         ("--tls-client-ca", args.tls_client_ca),
         ("--policy", args.policy),
-        ("--http-port", args.http_port),
+        ("--http-port", http_port),
         ("--cds-jwt", args.cds_jwt),
     ):
         if value is not None:
@@ -327,7 +330,11 @@ def _supervise(args: argparse.Namespace, store_url: str, access_path: Path) -> i
     if args.behind_tls_proxy:
         options.append("--behind-tls-proxy")
     supervisor = Supervisor(args.workers, args.host, args.port, worker_command(options, args.metrics_port))
-    return supervisor.run()
+    try:
+        return supervisor.run()
+    finally:
+        if http_reservation is not None:
+            http_reservation.close()
 
 
 def _audit_show(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ import jsonschema
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
+from prometheus_client.parser import text_string_to_metric_families
 
 from rxsafe.ehr.seed import DEMO_ALLERGY_NOT_RECORDED, DEMO_CARDIOVASCULAR, DEMO_PENICILLIN_CHILD, DEMO_WARFARIN_ELDERLY
 from rxsafe.gen import medication_safety_pb2 as pb
@@ -103,9 +104,30 @@ def hook_body(hook: str, patient_id: str, lines: list[Line], **extra: Any) -> di
 
 @pytest.fixture(scope="module")
 def cds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    running = start_server(tmp_path_factory.mktemp("cds") / "rxsafe.duckdb", "--http-port", "0")
+    running = start_server(tmp_path_factory.mktemp("cds") / "rxsafe.duckdb", "--http-port", "0", "--metrics-port", "0")
     yield running
     stop_server(running)
+
+
+def scrape(server: RunningServer) -> str:
+    """The process's /metrics, from its --metrics-port."""
+    (address,) = [
+        json.loads(line)["address"]
+        for line in list(server.logs)
+        if line.startswith("{") and json.loads(line).get("event") == "metrics"
+    ]
+    with httpx.Client(timeout=10) as plain:
+        return plain.get(f"http://{address}/metrics").text
+
+
+def _sample(metrics: str, name: str, **labels: str) -> float:
+    """The sum of the samples ``name`` with ``labels`` (the other labels may be anything); 0 when absent."""
+    return sum(
+        float(sample.value)
+        for family in text_string_to_metric_families(metrics)
+        for sample in family.samples
+        if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
+    )
 
 
 def http_address(server: RunningServer) -> str:
@@ -446,11 +468,46 @@ def test_feedback_overridden_with_a_reason_is_audited_and_counted(cds: RunningSe
     assert trail.chain_intact
     checked = [e for e in trail.events if e.action == "check" and e.subject == check_id]
     assert checked and checked[0].user == "Practitioner/bs-0042"  # the hook's userId acts, for the audit trail
-    metrics = client.get("/metrics").text
-    assert (
-        'rxsafe_cds_feedback_total{outcome="overridden",reason="BENEFIT_OUTWEIGHS_RISK",kind="INTERACTION"' in metrics
+    metrics = scrape(cds)
+    overridden = {"outcome": "overridden", "reason": "BENEFIT_OUTWEIGHS_RISK", "kind": "INTERACTION"}
+    assert _sample(metrics, "rxsafe_cds_feedback_total", **overridden) >= 1
+    assert _sample(metrics, "rxsafe_cds_cards_total", service="rxsafe-order-sign", indicator="critical") >= 1
+
+
+def test_cds_and_grpc_metrics_are_scraped_together_from_the_metrics_port(
+    cds: RunningServer, client: httpx.Client
+) -> None:
+    body = hook_body("order-sign", DEMO_CARDIOVASCULAR, [("Clarithromycin 500mg", "", None, None)])
+    answer = client.post(SIGN, json=body)
+    assert answer.status_code == 200
+    card = answer.json()["cards"][0]["uuid"]
+    accepted = {"card": card, "outcome": "accepted", "outcomeTimestamp": "2026-12-06T09:30:00Z"}
+    assert client.post(f"{SIGN}/feedback", json={"feedback": [accepted]}).status_code == 200
+    outcome(client.post("/cds-services/nope", json={}), 404)
+    cds.stub().CheckPrescription(
+        pb.CheckPrescriptionRequest(
+            patient_id=DEMO_CARDIOVASCULAR,
+            prescription=pb.Prescription(lines=[pb.PrescriptionLine(text="Aspirin 81mg")]),
+        ),
+        timeout=30,
     )
-    assert 'rxsafe_cds_cards_total{service="rxsafe-order-sign",indicator="critical"}' in metrics
+    metrics = scrape(cds)
+    # One registry per process: the CDS counters beside gRPC's, the alert metrics and the process's own.
+    check = "/rxsafe.v1.MedicationSafety/CheckPrescription"
+    assert _sample(metrics, "rxsafe_grpc_calls_total", method=check, code="OK") >= 1
+    assert _sample(metrics, "rxsafe_checks_total") >= 2  # checks from both interfaces, counted by the service
+    assert _sample(metrics, "rxsafe_cds_cards_total", service="rxsafe-order-sign", indicator="critical") >= 1
+    assert _sample(metrics, "rxsafe_http_requests_total", route="/cds-services/{service_id}", status="200") >= 1
+    assert _sample(metrics, "rxsafe_cds_feedback_total", outcome="accepted", reason="") >= 1
+    assert (
+        _sample(metrics, "rxsafe_http_requests_total", route="/cds-services/{service_id}/feedback", status="200") >= 1
+    )
+    assert _sample(metrics, "rxsafe_http_requests_total", route="/cds-services/{service_id}", status="404") >= 1
+    assert _sample(metrics, "rxsafe_http_request_duration_seconds_count", route="/cds-services/{service_id}") >= 2
+    assert "process_resident_memory_bytes" in metrics
+    # The HTTP port serves no /metrics of its own (it is shared by the workers; see http.metrics).
+    outcome(client.get("/metrics"), 404)
+    assert _sample(scrape(cds), "rxsafe_http_requests_total", route="unmatched", status="404") >= 1
 
 
 def test_feedback_with_an_unknown_card_or_reason_writes_nothing(client: httpx.Client) -> None:

@@ -49,8 +49,15 @@ def test_metrics_count_calls_by_method_and_code(served: RunningServer) -> None:
     )
     with pytest.raises(grpc.RpcError):
         stub.CheckPrescription(pb.CheckPrescriptionRequest(), timeout=20)
-    text = _scrape(served)
     method = "/rxsafe.v1.MedicationSafety/CheckPrescription"
+    # The interceptor counts a call once its answer is sent, so the client can see the error first: poll briefly.
+    deadline = time.monotonic() + 10
+    text = _scrape(served)
+    while (
+        f'rxsafe_grpc_call_duration_seconds_count{{method="{method}"}} 2.0' not in text and time.monotonic() < deadline
+    ):
+        time.sleep(0.1)
+        text = _scrape(served)
     assert f'rxsafe_grpc_calls_total{{code="OK",method="{method}"}} 1.0' in text
     assert f'rxsafe_grpc_calls_total{{code="INVALID_ARGUMENT",method="{method}"}} 1.0' in text
     assert f'rxsafe_grpc_call_duration_seconds_count{{method="{method}"}} 2.0' in text

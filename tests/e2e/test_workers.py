@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+import httpx
 import psycopg
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -422,3 +423,69 @@ def test_postgresql_going_away_under_load_is_unavailable_then_recovers(tmp_path:
     assert figures["duplicated"] == 0
     assert figures["half_written"] == 0
     assert figures["chain_ok"] == 1
+
+
+def test_both_workers_serve_the_cds_port_and_feedback_crosses_them(tmp_path: Path, schema: str) -> None:
+    """``--workers 2 --http-port 0``: one shared HTTP port (the supervisor reserves it), both workers answer on it,
+    and feedback on a card finds its check whichever worker made it (the check is in PostgreSQL)."""
+    key = prescriber_key(tmp_path)
+    running = start_workers(tmp_path, url_with_schema(schema), 2, "--http-port", "0", "--metrics-port", "0")
+    try:
+        http = sorted({str(e["address"]) for e in log_entries(running) if e.get("event") == "cds serving"})
+        assert len([e for e in log_entries(running) if e.get("event") == "cds serving"]) == 2
+        assert len(http) == 1, f"the workers' CDS ports differ: {http}"
+        headers = {"Authorization": f"Bearer {key}", "Connection": "close"}  # a connection per call: spread
+        cards: list[dict[str, Any]] = []
+        for n in range(16):
+            body = {
+                "hook": "order-sign",
+                "hookInstance": f"00000000-0000-4000-8000-{n:012d}",
+                "context": {
+                    "userId": "Practitioner/bs-1",
+                    "patientId": "000000000003",
+                    "draftOrders": {
+                        "resourceType": "Bundle",
+                        "type": "collection",
+                        "entry": [
+                            {
+                                "resource": {
+                                    "resourceType": "MedicationRequest",
+                                    "id": "draft-0",
+                                    "status": "draft",
+                                    "intent": "order",
+                                    "medicationCodeableConcept": {"text": f"Clarithromycin {250 + n}mg"},
+                                    "subject": {"reference": "Patient/000000000003"},
+                                }
+                            }
+                        ],
+                    },
+                },
+            }
+            answer = httpx.post(f"http://{http[0]}/cds-services/rxsafe-order-sign", json=body, headers=headers)
+            assert answer.status_code == 200, answer.text
+            cards.append(next(c for c in answer.json()["cards"] if c["indicator"] == "critical"))
+        # Which process made each check: the PostgreSQL audit trail has one chain per writer process.
+        writers = query(schema, "SELECT count(DISTINCT chain_id) FROM audit_log WHERE action = 'check'")[0][0]
+        assert writers == 2, "both workers answered on the shared CDS port"
+        for card in cards:  # each on a new connection: some reach the worker that did not make the card's check
+            entry = {"card": card["uuid"], "outcome": "accepted", "outcomeTimestamp": "2026-12-06T09:30:00Z"}
+            answer = httpx.post(
+                f"http://{http[0]}/cds-services/rxsafe-order-sign/feedback", json={"feedback": [entry]}, headers=headers
+            )
+            assert answer.status_code == 200, answer.text
+        rows = query(schema, "SELECT count(*), count(DISTINCT chain_id) FROM audit_log WHERE action = 'cds_feedback'")
+        assert rows[0] == (16, 2)
+        # Each worker counts what it answered, on its own metrics port; together they count every call.
+        scraped = [str(e["address"]) for e in log_entries(running) if e.get("event") == "metrics"]
+        assert len(scraped) == 2
+        total = 0.0
+        for address in scraped:
+            text = httpx.get(f"http://{address}/metrics").text
+            total += sum(
+                float(line.rsplit(" ", 1)[1])
+                for line in text.splitlines()
+                if line.startswith("rxsafe_cds_feedback_total{") and 'outcome="accepted"' in line
+            )
+        assert total == 16
+    finally:
+        stop_server(running)

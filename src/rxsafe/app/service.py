@@ -14,6 +14,7 @@ from rxsafe.app.caching import BoundedCache, CachingResolver
 from rxsafe.app.context import build_context
 from rxsafe.app.identity import identity_notice, with_notice
 from rxsafe.app.metrics import Metrics
+from rxsafe.app.recheck import what_changed
 from rxsafe.app.requests import (
     CheckRequest,
     Limits,
@@ -39,12 +40,10 @@ from rxsafe.core.models import (
     CheckedLine,
     CommitResult,
     ConflictReport,
-    LocalizedText,
     Override,
     PatientContext,
     PatientRecord,
     PrescriptionLine,
-    RecheckInfo,
     StoredCheck,
 )
 from rxsafe.core.overrides import verify_overrides
@@ -147,8 +146,9 @@ class SafetyService:
         """Checks a committed prescription again, against the record and the knowledge as they are now.
 
         For a pharmacy dispensing days later, or a doctor re-using an old prescription: the report says which
-        conflicts are new, changed in severity, or gone since the check it was committed on. The prescription's
-        own rows in the record (written when it was committed) are left out, or it would duplicate itself.
+        conflicts are new, changed in severity or display tier, or gone since the check it was committed on
+        (``rxsafe.app.recheck``). The prescription's own rows in the record (written when it was committed) are
+        left out, or it would duplicate itself.
         """
         if not prescription_id:
             raise InvalidRequest("prescription_id", "required")
@@ -167,7 +167,7 @@ class SafetyService:
         report = self._evaluate(
             current, as_of or now.date(), original.prescription.lines, identity=("recheck", prescription_id)
         )
-        info = _what_changed(prescription_id, before, report)
+        info = what_changed(prescription_id, before, report)
         report = report.model_copy(
             update={
                 "check_id": "chk-" + uuid.uuid4().hex,
@@ -391,31 +391,3 @@ def _with_inferred_allergy_status(patient: PatientRecord) -> PatientRecord:
     if patient.allergies and patient.allergy_status is AllergyStatus.NOT_RECORDED:
         return patient.model_copy(update={"allergy_status": AllergyStatus.LISTED})
     return patient
-
-
-def _what_changed(prescription_id: str, before: ConflictReport, after: ConflictReport) -> RecheckInfo:
-    old = {c.id: c for c in before.conflicts}
-    new = {c.id: c for c in after.conflicts}
-    added = tuple(i for i in new if i not in old)
-    changed = tuple(i for i in new if i in old and new[i].severity != old[i].severity)
-    gone = tuple(i for i in old if i not in new)
-    if not (added or changed or gone):
-        summary = LocalizedText(
-            vi="Không có gì mới so với lúc kê đơn.", en="Nothing new since the prescription was committed."
-        )
-    else:
-        summary = LocalizedText(
-            vi=f"So với lúc kê đơn: {len(added)} cảnh báo mới, {len(changed)} thay đổi mức độ, {len(gone)} không còn.",
-            en=f"Since the prescription was committed: {len(added)} new, {len(changed)} changed in severity, "
-            f"{len(gone)} no longer found.",
-        )
-    return RecheckInfo(
-        prescription_id=prescription_id,
-        original_check_id=before.check_id,
-        original_knowledge_version=before.knowledge_version,
-        original_as_of=before.as_of,
-        new_conflict_ids=added,
-        changed_conflict_ids=changed,
-        resolved_conflict_ids=gone,
-        summary=summary,
-    )

@@ -560,6 +560,14 @@ class ConflictReport(Frozen):
     coverage: tuple[LineCoverage, ...] = ()
 
 
+class TierChange(Frozen):
+    """A conflict found at the original check and at the re-check, shown at another display tier now."""
+
+    conflict_id: str
+    old: DisplayTier
+    new: DisplayTier
+
+
 class RecheckInfo(Frozen):
     """What a re-check of a committed prescription found new, against the check it was committed on."""
 
@@ -571,6 +579,8 @@ class RecheckInfo(Frozen):
     changed_conflict_ids: tuple[str, ...] = ()
     resolved_conflict_ids: tuple[str, ...] = ()
     summary: LocalizedText = LocalizedText()
+    # Conflicts whose display tier changed (each is also in changed_conflict_ids).
+    tier_changes: tuple[TierChange, ...] = ()
 
 
 class CommitResult(Frozen):

@@ -18,8 +18,9 @@ from typing import Any, TypeVar
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from rxsafe.app.actor import Actor
@@ -32,7 +33,7 @@ from rxsafe.http.cards import EXTENSION, CardsEncoder
 from rxsafe.http.discovery import HOOKS, discovery
 from rxsafe.http.feedback import parse_feedback, record_feedback
 from rxsafe.http.fhir_input import HookRequest, parse_hook_request
-from rxsafe.http.metrics import CdsMetrics
+from rxsafe.http.metrics import CdsMetrics, HttpMetricsMiddleware
 from rxsafe.http.outcome import HttpProblem, operation_outcome, problem_for
 from rxsafe.report.i18n import Lang
 from rxsafe.service.access import Principal, Purpose, Role
@@ -75,13 +76,15 @@ class CdsHooksApp:
         self.metrics = metrics or CdsMetrics()
         self._cards = CardsEncoder()
         self._executor = ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="rxsafe-cds")
+        routes = [
+            Route("/cds-services", self._discovery, methods=["GET"]),
+            Route("/cds-services/{service_id}", self._hook, methods=["POST"]),
+            Route("/cds-services/{service_id}/feedback", self._feedback, methods=["POST"]),
+        ]
+        # No /metrics here: the CDS metrics are on the process registry, served on --metrics-port (http.metrics).
         self.asgi = Starlette(
-            routes=[
-                Route("/cds-services", self._discovery, methods=["GET"]),
-                Route("/cds-services/{service_id}", self._hook, methods=["POST"]),
-                Route("/cds-services/{service_id}/feedback", self._feedback, methods=["POST"]),
-                Route("/metrics", self._metrics, methods=["GET"]),
-            ],
+            routes=routes,
+            middleware=[Middleware(HttpMetricsMiddleware, routes=routes)],
             exception_handlers={HTTPException: self._http_exception},  # type: ignore[dict-item]
         )
 
@@ -93,9 +96,6 @@ class CdsHooksApp:
     async def _discovery(self, request: Request) -> Response:
         # Open, as health is on gRPC: it lists services and the data they ask for, nothing about any patient.
         return JSONResponse(discovery())
-
-    async def _metrics(self, request: Request) -> Response:
-        return PlainTextResponse(self.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
     async def _hook(self, request: Request) -> Response:
         started = time.perf_counter()

@@ -7,6 +7,7 @@ from pathlib import Path
 from rxsafe.knowledge.diff import format_diff, knowledge_diff
 from rxsafe.knowledge.product_stats import format_product_stats
 from rxsafe.knowledge.stats import format_coverage, format_stats, knowledge_stats, patient_coverage
+from rxsafe.knowledge.strength_stats import format_strength_counts, read_strengths, strength_counts
 
 __all__ = ["diff_command", "stats_command"]
 
@@ -14,6 +15,8 @@ __all__ = ["diff_command", "stats_command"]
 def stats_command(folder: Path) -> str:
     """``rxsafe knowledge stats [FOLDER]``: ingredients, rules by severity and source, class-only pairs, Vietnamese."""
     text = format_stats(knowledge_stats(folder)) + format_coverage(patient_coverage(folder))
+    strengths = read_strengths(folder)
+    text += format_strength_counts(None if strengths is None else strength_counts(strengths))
     return text + format_product_stats(folder)
 
 

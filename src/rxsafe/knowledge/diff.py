@@ -2,7 +2,8 @@
 
 Rules are matched across the builds by their concept pair ``(a_kind, a, b_kind, b)`` (the rule id is derived
 from it, but the key is what a reviewer reads). Reported: rules added, rules removed, rules whose severity
-changed (old → new), rules whose sources changed at the same severity (counted), and ingredients added/removed.
+changed (old → new), rules whose sources changed at the same severity (counted), rules whose evidence-strength
+class changed (issue 18; when both builds have ``evidence_strength.tsv``), and ingredients added/removed.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from rxsafe.knowledge.strength_stats import STRENGTH_CLASSES, STRENGTH_TABLE, strength_classes
 from rxsafe.knowledge.tables import SEVERITIES, Rule, read_ingredients, read_rules
 
 RuleKey = tuple[str, str, str, str]
@@ -31,6 +33,20 @@ class SeverityChange:
 
 
 @dataclass(frozen=True)
+class StrengthChange:
+    """A rule present in both builds whose evidence-strength class differs (e.g. single → corroborated)."""
+
+    key: RuleKey
+    old: str
+    new: str
+
+    @property
+    def weakened(self) -> bool:
+        """Whether the new class is weaker than the old (the tier rules may now show it lower)."""
+        return STRENGTH_CLASSES.index(self.new) > STRENGTH_CLASSES.index(self.old)
+
+
+@dataclass(frozen=True)
 class KnowledgeDiff:
     """The differences between build ``a`` (old) and build ``b`` (new)."""
 
@@ -42,6 +58,9 @@ class KnowledgeDiff:
     sources_changed: int  # same key, same severity, different source list
     ingredients_added: tuple[str, ...]
     ingredients_removed: tuple[str, ...]
+    strength_changed: tuple[StrengthChange, ...] = ()
+    # False when either build has no evidence_strength.tsv (then strength changes are not known).
+    strength_compared: bool = False
 
     @property
     def empty(self) -> bool:
@@ -53,6 +72,7 @@ class KnowledgeDiff:
             or self.sources_changed
             or self.ingredients_added
             or self.ingredients_removed
+            or self.strength_changed
         )
 
 
@@ -75,6 +95,7 @@ def knowledge_diff(a: Path, b: Path) -> KnowledgeDiff:
     # Highest new severity first: the changes that matter most to a prescriber lead the list.
     changed.sort(key=lambda c: (SEVERITIES.index(c.new) if c.new in SEVERITIES else len(SEVERITIES), c.key))
     old_ingredients, new_ingredients = set(read_ingredients(a)), set(read_ingredients(b))
+    strength_compared = (a / STRENGTH_TABLE).exists() and (b / STRENGTH_TABLE).exists()
     return KnowledgeDiff(
         old_rules=len(old),
         new_rules=len(new),
@@ -84,7 +105,25 @@ def knowledge_diff(a: Path, b: Path) -> KnowledgeDiff:
         sources_changed=sources_changed,
         ingredients_added=tuple(sorted(new_ingredients - old_ingredients)),
         ingredients_removed=tuple(sorted(old_ingredients - new_ingredients)),
+        strength_changed=_strength_changes(a, b, old, new) if strength_compared else (),
+        strength_compared=strength_compared,
     )
+
+
+def _strength_changes(
+    a: Path, b: Path, old: dict[RuleKey, Rule], new: dict[RuleKey, Rule]
+) -> tuple[StrengthChange, ...]:
+    """Rules in both builds whose strength class differs, strongest new class first."""
+    old_class, new_class = strength_classes(a), strength_classes(b)
+    changes = [
+        StrengthChange(key, old_class[old[key].rule_id], new_class[new[key].rule_id])
+        for key in sorted(old.keys() & new.keys())
+        if old[key].rule_id in old_class
+        and new[key].rule_id in new_class
+        and old_class[old[key].rule_id] != new_class[new[key].rule_id]
+    ]
+    changes.sort(key=lambda c: (STRENGTH_CLASSES.index(c.new), c.key))
+    return tuple(changes)
 
 
 def _side(kind: str, concept: str) -> str:
@@ -98,6 +137,16 @@ def _pair(key: RuleKey) -> str:
 def _counts(rules: tuple[Rule, ...]) -> str:
     parts = [f"{sum(1 for r in rules if r.severity == s)} {s}" for s in SEVERITIES]
     return ", ".join(parts)
+
+
+def _strength_line(diff: KnowledgeDiff) -> str:
+    if not diff.strength_compared:
+        return f"  evidence strength: not compared (a build has no {STRENGTH_TABLE})"
+    weakened = sum(1 for c in diff.strength_changed if c.weakened)
+    return (
+        f"  evidence strength changed: {len(diff.strength_changed)} ({len(diff.strength_changed) - weakened} "
+        f"stronger, {weakened} weaker)"
+    )
 
 
 def format_diff(diff: KnowledgeDiff, limit: int | None = 200) -> str:
@@ -116,6 +165,7 @@ def format_diff(diff: KnowledgeDiff, limit: int | None = 200) -> str:
         f"  severity changed: {len(diff.severity_changed)} ({raised} raised, {len(diff.severity_changed) - raised} "
         "lowered)",
         f"  same severity, sources changed: {diff.sources_changed}",
+        _strength_line(diff),
         f"ingredients: {len(diff.ingredients_added)} added, {len(diff.ingredients_removed)} removed",
     ]
     if diff.severity_changed:
@@ -123,6 +173,9 @@ def format_diff(diff: KnowledgeDiff, limit: int | None = 200) -> str:
         lines += listed(
             [f"  {c.old:>15} → {c.new:<15} {_pair(c.key)}  [{', '.join(c.sources)}]" for c in diff.severity_changed]
         )
+    if diff.strength_changed:
+        lines += ["", "evidence strength changed (old → new):"]
+        lines += listed([f"  {c.old:>15} → {c.new:<15} {_pair(c.key)}" for c in diff.strength_changed])
     if diff.added:
         lines += ["", "added:"]
         lines += listed([f"  {r.severity:<15} {_pair(r.key)}  [{', '.join(r.sources)}]" for r in diff.added])

@@ -61,6 +61,7 @@ def register(
     where = report.add_mutually_exclusive_group()
     where.add_argument("--db", type=Path, default=None, help="record store to read (default var/rxsafe.duckdb)")
     where.add_argument("--server", help="HOST:PORT of a running rxsafe server (GetCheck renders it)")
+    where.add_argument("--store", default=None, help="with `alerts`: a PostgreSQL record store (postgresql://…)")
     if client_options is not None:
         client_options(report)
     report.set_defaults(run=run, remote_call=call)
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     if args.check_id == "alerts" and args.workload:
         return _alert_workload(args.policy)
     if args.check_id == "alerts":
-        return _alerts(args.db, args.since)
+        return _alerts(args.db, args.since, getattr(args, "store", None))
     options = render_options(args.format, args.lang)
     if options is None:  # argparse allows only html or pdf; kept so a caller of run() cannot get "no file"
         raise InvalidRequest("--format", "expected html or pdf")
@@ -89,13 +90,15 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _alerts(db: Path | None, since: str) -> int:
+def _alerts(db: Path | None, since: str, store_url: str | None = None) -> int:
     from rxsafe.app.alert_report import format_alerts, summarize_alerts  # noqa: PLC0415 -- only this command
     from rxsafe.app.feedback_summary import format_feedback, summarize_feedback  # noqa: PLC0415
-    from rxsafe.bootstrap import DEFAULT_DB  # noqa: PLC0415
+    from rxsafe.bootstrap import DEFAULT_DB, open_postgres_store  # noqa: PLC0415
     from rxsafe.ehr.duckdb_store import DuckDBRecordStore  # noqa: PLC0415
 
-    with DuckDBRecordStore(db or DEFAULT_DB) as store:
+    # A PostgreSQL store is read while the service runs (it has no single-process lock, unlike a DuckDB file).
+    opened = open_postgres_store(store_url, pool_size=2) if store_url else DuckDBRecordStore(db or DEFAULT_DB)
+    with opened as store:
         checks = store.checks_since(since)
         summary = summarize_alerts(checks)
         feedback = summarize_feedback(store.audit_events(), checks, since)

@@ -378,6 +378,14 @@ def _recheck_to_pb(info: RecheckInfo) -> pb.RecheckInfo:
         changed_conflict_ids=list(info.changed_conflict_ids),
         resolved_conflict_ids=list(info.resolved_conflict_ids),
         summary=_text(info.summary),
+        tier_changes=[
+            pb.TierChange(
+                conflict_id=t.conflict_id,
+                old_tier=_to_pb_enum(t.old, pb.DisplayTier, "DISPLAY_TIER"),
+                new_tier=_to_pb_enum(t.new, pb.DisplayTier, "DISPLAY_TIER"),
+            )
+            for t in info.tier_changes
+        ],
     )
 
 

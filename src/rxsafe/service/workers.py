@@ -239,6 +239,14 @@ def _reserve(host: str, port: int) -> socket.socket:
     return reservation
 
 
+def reserve_port(host: str, port: int) -> socket.socket:
+    """Reserves a port every worker binds too (the CDS HTTP port); port 0 picks one, the same for all of them.
+
+    Without it ``--http-port 0`` would give each worker a free port of its own instead of one shared port.
+    """
+    return _reserve(host, port)
+
+
 def worker_command(arguments: Sequence[str], metrics_base: int | None) -> Callable[[int, int, int], list[str]]:
     """A worker's argv: ``rxsafe serve`` with the supervisor's options and the port it reserved.
 
