@@ -70,8 +70,8 @@ _SALT_WORDS = frozenset(
         "embonat", "enantat", "erbumin", "estolat", "etabonat", "fosfat", "fumarat", "furoat", "gluconat",
         "hemifumarat", "hemihidrat", "hiclat", "hidrat", "hidrobromid", "hidroclorid", "hidrogen", "kali",
         "khan", "lactat", "lysinat", "magnesi", "malat", "maleat", "medoxomil", "meglumin", "mesilat",
-        "monohidrat", "mononitrat", "natri", "nitrat", "olamin", "oxalat", "palmitat", "pamoat", "pentahidrat", "pivoxil",
-        "propionat", "proxetil", "sesquihidrat", "stearat", "succinat", "sulfat", "tartrat", "tetrahidrat",
+        "monohidrat", "mononitrat", "natri", "nitrat", "olamin", "oxalat", "palmitat", "pamoat", "pentahidrat",
+        "pivoxil", "propionat", "proxetil", "sesquihidrat", "stearat", "succinat", "sulfat", "tartrat", "tetrahidrat",
         "tosilat", "trihidrat",
         # Vietnamese (French-derived) spellings of the hydrochloride and hydrobromide: "Drotaverin clohydrat".
         "tromethamin", "trometamol", "clohidrat", "clorhidrat", "hidroclorat", "bromhidrat", "dihidroclorat",
