@@ -20,6 +20,28 @@ from rxsafe.gen import medication_safety_pb2_grpc as pb_grpc
 
 ROOT = Path(__file__).resolve().parents[2]
 RXSAFE = Path(sys.executable).with_name("rxsafe")
+
+
+# An inline patient whose allergy history is known to be empty: the pair checks below see interactions only.
+NO_KNOWN_ALLERGIES = {"allergyStatus": "ALLERGY_STATUS_NO_KNOWN_ALLERGIES"}
+
+
+def check_pairs_in_process(batch: Path, pairs: dict[str, tuple[str, str]]) -> dict[str, dict[str, Any]]:
+    """Each two-line prescription of ``pairs`` through ``rxsafe check --batch`` in-process, answers by name."""
+    lines = [
+        json.dumps(
+            {"patient": NO_KNOWN_ALLERGIES, "prescription": {"lines": [{"text": a}, {"text": b}]}}, ensure_ascii=False
+        )
+        for a, b in pairs.values()
+    ]
+    batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    done = subprocess.run(
+        [str(RXSAFE), "check", "--batch", str(batch)], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return dict(zip(pairs, (json.loads(line) for line in done.stdout.splitlines()), strict=True))
+
+
 START_TIMEOUT = 60.0
 
 

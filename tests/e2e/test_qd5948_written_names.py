@@ -3,16 +3,13 @@ with inline patients (issue 14 item 6)."""
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import RXSAFE
+from tests.e2e.conftest import check_pairs_in_process
 
-PATIENT = {"allergyStatus": "ALLERGY_STATUS_NO_KNOWN_ALLERGIES"}
 PAIRS = {
     "ringer": ("Ceftriaxon 1g", "Ringer lactat 500ml"),
     "ringer_english": ("Ceftriaxone 1g", "Lactated Ringer's"),
@@ -25,17 +22,7 @@ PAIRS = {
 
 @pytest.fixture(scope="module")
 def answers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    batch = Path(tmp_path_factory.mktemp("qd5948")) / "requests.jsonl"
-    lines = [
-        json.dumps({"patient": PATIENT, "prescription": {"lines": [{"text": a}, {"text": b}]}}, ensure_ascii=False)
-        for a, b in PAIRS.values()
-    ]
-    batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    done = subprocess.run(
-        [str(RXSAFE), "check", "--batch", str(batch)], capture_output=True, text=True, timeout=300, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    return dict(zip(PAIRS, (json.loads(line) for line in done.stdout.splitlines()), strict=True))
+    return check_pairs_in_process(Path(tmp_path_factory.mktemp("qd5948")) / "requests.jsonl", PAIRS)
 
 
 def contraindicated(answer: dict[str, Any]) -> list[dict[str, Any]]:
