@@ -41,6 +41,16 @@ def test_dur_does_not_reach_a_pair_it_does_not_name(kb: KnowledgeBase) -> None:
     assert kr_dur.SOURCE not in sources(kb, "amlodipine", "losartan")
 
 
+def test_a_dur_combination_row_bans_its_culprit_component_not_its_partner(kb: KnowledgeBase) -> None:
+    # Row 1292 bans the simvastatin + amlodipine product with clarithromycin; simvastatin has a row of its own.
+    assert kr_dur.SOURCE not in sources(kb, "amlodipine", "clarithromycin")
+    assert top(kb, "amlodipine", "clarithromycin") is not Severity.CONTRAINDICATED
+    references = {c.reference for h in kb.interactions("simvastatin", "clarithromycin") for c in h.rule.sources}
+    assert any("Simvastatin + Amlodipine + Clarithromycin" in r for r in references)
+    # A combination none of whose components is banned alone keeps the combination side (any component).
+    assert top(kb, "emtricitabine", "adefovir dipivoxil") is Severity.CONTRAINDICATED
+
+
 def test_a_va_critical_pair_is_major_and_a_significant_one_moderate(kb: KnowledgeBase) -> None:
     assert sources(kb, "alfentanil", "linezolid") == {va_ndfrt.SOURCE: Severity.MAJOR}
     hit = kb.interactions("alfentanil", "linezolid")[0]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rxsafe.knowledge.build.class_support import one_line, read_data_csv
@@ -140,6 +140,32 @@ def contribute(sources_dir: Path, names: NameIndex) -> Contribution:
                 sources=(SourceCite(SOURCE, reference, LEVEL),),
             )
         )
+    out.rules = _to_culprit_components(out.rules)
+    return out
+
+
+def _to_culprit_components(rules: list[RuleRow]) -> list[RuleRow]:
+    """A fixed-combination side reduced to the components that the list bans with the other side on their own.
+
+    The DUR bans "simvastatin + amlodipine" (the combination product) with clarithromycin and, in a row of its
+    own, simvastatin with clarithromycin. A ``combination`` side reaches a pair through *any* component, so the
+    combination row would ban amlodipine with clarithromycin, which no source says (ANSM: association
+    déconseillée; DDInter: moderate). Where the list bans a component with the other side in a row of its own, the
+    combination row becomes a rule on that component (it merges with the component's row and stays cited); a
+    combination none of whose components has such a row keeps the combination side (SEVERITY.md).
+    """
+    single = {frozenset((r.a, r.b)) for r in rules if r.a_kind == r.b_kind == "ingredient"}
+    out: list[RuleRow] = []
+    for rule in rules:
+        if {rule.a_kind, rule.b_kind} != {"combination", "ingredient"}:
+            out.append(rule)
+            continue
+        combination, other = (rule.a, rule.b) if rule.a_kind == "combination" else (rule.b, rule.a)
+        culprits = [c for c in combination.split(" + ") if frozenset((c, other)) in single]
+        if not culprits:
+            out.append(rule)
+            continue
+        out.extend(replace(rule, a_kind="ingredient", a=c, b_kind="ingredient", b=other) for c in culprits)
     return out
 
 
