@@ -103,13 +103,11 @@ class AuditChain:
             self._secret = bytes.fromhex(stored)
         return hmac.new(self._secret, patient_id.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
-    def append(self, cur: duckdb.DuckDBPyConnection, events: Sequence[AuditEvent]) -> list[AuditRow]:
-        """Appends events inside the caller's write transaction (so they commit, or not, with the change)."""
-        if not events:
-            return []
-        if self._head is None:
-            self._head = _head(cur)
-        seq, prev_hash = self._head
+    def _chained(
+        self, cur: duckdb.DuckDBPyConnection, events: Sequence[AuditEvent], head: tuple[int, str]
+    ) -> list[AuditRow]:
+        """The events as rows chained on from ``head`` (seq, hash): each row's hash covers the one before it."""
+        seq, prev_hash = head
         rows: list[AuditRow] = []
         for event in events:
             seq += 1
@@ -128,6 +126,16 @@ class AuditChain:
             row = AuditRow(*fields, prev_hash=prev_hash, hash=_hash(prev_hash, fields))
             rows.append(row)
             prev_hash = row.hash
+        return rows
+
+    def append(self, cur: duckdb.DuckDBPyConnection, events: Sequence[AuditEvent]) -> list[AuditRow]:
+        """Appends events inside the caller's write transaction (so they commit, or not, with the change)."""
+        if not events:
+            return []
+        if self._head is None:
+            self._head = _head(cur)
+        rows = self._chained(cur, events, self._head)
+        seq, prev_hash = rows[-1].seq, rows[-1].hash
         insert = multi_row_insert("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", len(rows))
         cur.execute(insert, [v for r in rows for v in astuple(r)])
         # Appended, never updated: DuckDB slows down steadily when one row is updated on every transaction.

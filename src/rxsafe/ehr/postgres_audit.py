@@ -70,25 +70,8 @@ class WriterChain(AuditChain):
                 "SELECT seq, hash FROM audit_heads WHERE chain_id = ? ORDER BY seq DESC LIMIT 1", [self.chain_id]
             ).fetchone()
             self._head = (int(found[0]), str(found[1])) if found else (0, GENESIS)
-        seq, prev_hash = self._head
-        rows: list[AuditRow] = []
-        for event in events:
-            seq += 1
-            fields = (
-                seq,
-                event.at,
-                event.client,
-                event.user,
-                event.roles,
-                event.purpose,
-                event.action.value,
-                self.pseudonym(cur, event.patient_id),
-                event.subject,
-                event.outcome,
-            )
-            row = AuditRow(*fields, prev_hash=prev_hash, hash=_hash(prev_hash, fields))
-            rows.append(row)
-            prev_hash = row.hash
+        rows = self._chained(cur, events, self._head)
+        seq, prev_hash = rows[-1].seq, rows[-1].hash
         cur.execute(multi_row_insert(_INSERT_ROW, len(rows)), [v for r in rows for v in (*astuple(r), self.chain_id)])
         cur.execute("INSERT INTO audit_heads (seq, hash, chain_id) VALUES (?, ?, ?)", [seq, prev_hash, self.chain_id])
         self._head = (seq, prev_hash)
