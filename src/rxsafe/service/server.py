@@ -145,32 +145,8 @@ def build_server(
     access_path: Path | None = None,
     knowledge_path: Path | None = None,
     policy_path: Path | None = None,
-) -> tuple[grpc.aio.Server, int, health.aio.HealthServicer]:
-    """A configured, not yet started server bound to ``address`` ("127.0.0.1:0" picks a free port)."""
-    server, port, health_servicer, _ = _build_server(
-        service,
-        address,
-        access=access,
-        tls=tls,
-        reuse_port=reuse_port,
-        access_path=access_path,
-        knowledge_path=knowledge_path,
-        policy_path=policy_path,
-    )
-    return server, port, health_servicer
-
-
-def _build_server(
-    service: SafetyService,
-    address: str,
-    *,
-    access: AccessFile,
-    tls: TlsFiles | None = None,
-    reuse_port: bool = False,
-    access_path: Path | None = None,
-    knowledge_path: Path | None = None,
-    policy_path: Path | None = None,
 ) -> tuple[grpc.aio.Server, int, health.aio.HealthServicer, Reloader]:
+    """A configured, not yet started server bound to ``address`` ("127.0.0.1:0" picks a free port), and its reloader."""
     interceptor = AccessInterceptor(access)
     budgets = CallBudgets()
     server = grpc.aio.server(
@@ -225,7 +201,7 @@ async def serve(
     on a loopback port of its own (health probes of this very process), reloads on SIGHUP, and reports to its
     supervisor.
     """
-    server, bound, health_servicer, reloader = _build_server(
+    server, bound, health_servicer, reloader = build_server(
         service,
         f"{host}:{port}",
         access=access,
